@@ -1,0 +1,122 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Every target builds in Swift 6 language mode with the same upcoming features, so that no module is looser than
+/// another. `infra/dev.sh` sets `SYNC_WARNINGS_AS_ERRORS=1`, which makes the project's own warnings fail the build
+/// (the lint gate) without touching the dependencies' warnings.
+let strictSettings: [SwiftSetting] =
+    [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+    ] + (Context.environment["SYNC_WARNINGS_AS_ERRORS"] == "1" ? [.treatAllWarnings(as: .error)] : [])
+
+let package = Package(
+    name: "bitrix24-sync-fleet",
+    products: [
+        .executable(name: "syncctl", targets: ["SyncCtl"]),
+        .executable(name: "portal-sim", targets: ["PortalSim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // C libraries, wrapped by system-library targets; only the three wrapper modules import them.
+        .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Swift wrappers that hide every C pointer.
+        .target(
+            name: "AMQPClient",
+            dependencies: ["CRabbitMQ", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PQClient",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "CurlHTTP",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // The domain: contract, messages, keys. No C, no I/O beyond reading the contract file.
+        .target(
+            name: "SyncCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "StructuredLogging",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PortalSimulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // Thin executables.
+        .executableTarget(
+            name: "SyncCtl",
+            dependencies: [
+                "AMQPClient", "PQClient", "SyncCore", "StructuredLogging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "workers/syncctl",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "PortalSim",
+            dependencies: [
+                "PortalSimulator", "StructuredLogging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "workers/portal-sim",
+            swiftSettings: strictSettings
+        ),
+
+        // Tests: unit tests need no services; integration suites use the real broker, database and simulator.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .testTarget(
+            name: "AMQPClientTests",
+            dependencies: ["AMQPClient", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "PQClientTests", dependencies: ["PQClient", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "SyncCoreTests",
+            dependencies: [
+                "SyncCore", "StructuredLogging", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PortalSimulatorTests",
+            dependencies: ["PortalSimulator", "CurlHTTP", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

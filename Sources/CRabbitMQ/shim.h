@@ -1,0 +1,20 @@
+#ifndef CRABBITMQ_SHIM_H
+#define CRABBITMQ_SHIM_H
+// rabbitmq-c >= 0.12 moved its headers under rabbitmq-c/; Debian 12 ships 0.11 with flat names.
+#if __has_include(<rabbitmq-c/amqp.h>)
+#include <rabbitmq-c/amqp.h>
+#include <rabbitmq-c/tcp_socket.h>
+#include <rabbitmq-c/framing.h>
+#else
+#include <amqp.h>
+#include <amqp_tcp_socket.h>
+#include <amqp_framing.h>
+#endif
+
+/// `amqp_login` is variadic, which Swift cannot call: this fixes the PLAIN mechanism's two arguments.
+static inline amqp_rpc_reply_t camqp_login_plain(amqp_connection_state_t state, const char *vhost, int channel_max,
+                                                 int frame_max, int heartbeat, const char *user,
+                                                 const char *password) {
+    return amqp_login(state, vhost, channel_max, frame_max, heartbeat, AMQP_SASL_METHOD_PLAIN, user, password);
+}
+#endif

@@ -1,0 +1,31 @@
+public import Foundation
+
+/// Where integration tests find the real services, and what to do when one is missing.
+///
+/// Tests read the same variables as every executable (`AMQP_URL`, `DATABASE_URL`), with the local defaults of
+/// `infra/dev.sh`. Under `CI=true` a service that cannot be reached is a failure, never a skip.
+package enum TestEnvironment {
+    package static var amqpURL: String {
+        ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5682/%2F"
+    }
+
+    package static var databaseURL: String {
+        ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5442/syncfleet"
+    }
+
+    /// True when running under CI: a missing service must fail the suite.
+    package static var isCI: Bool {
+        ProcessInfo.processInfo.environment["CI"] == "true"
+    }
+
+    /// Whether a TCP connection to `host:port` can be opened within a second.
+    package static func canConnect(host: String, port: Int) -> Bool {
+        TCPProbe.canConnect(host: host, port: port)
+    }
+
+    /// The repository's root folder, found from this source file's location, so tests read `schemas/` and `infra/`.
+    package static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+    }
+}
