@@ -63,6 +63,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Bitrix24",
+            dependencies: ["CurlHTTP", "SyncCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "StructuredLogging",
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
@@ -72,6 +77,10 @@ let package = Package(
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -105,7 +114,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "PQClientTests", dependencies: ["PQClient", "TestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "CurlHTTPTests",
+            dependencies: ["CurlHTTP", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SyncCoreTests",
             dependencies: [
@@ -115,7 +128,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PortalSimulatorTests",
-            dependencies: ["PortalSimulator", "CurlHTTP", "TestSupport"],
+            dependencies: [
+                "PortalSimulator", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,0 +1,18 @@
+/// One message received from a queue, by a consumer or by `basic.get`.
+///
+/// The delivery tag only means something on the channel that delivered it. `channelToken` names that channel
+/// incarnation, so an ack for a delivery from a connection that has since died becomes a reported no-op
+/// (the broker has already requeued that message and will redeliver it with `redelivered == true`).
+package struct AMQPDelivery: Sendable {
+    package let body: [UInt8]
+    package let properties: AMQPProperties
+    package let exchange: String
+    package let routingKey: String
+    /// True when the broker delivered this message before (to this or another consumer) without a final ack.
+    package let redelivered: Bool
+    package let deliveryTag: UInt64
+    /// How many messages were left in the queue; only known for `basic.get`.
+    package let messageCount: UInt32?
+    /// The channel incarnation that delivered the message.
+    let channelToken: UInt64
+}
