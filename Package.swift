@@ -67,6 +67,15 @@ let package = Package(
             dependencies: ["CurlHTTP", "SyncCore"],
             swiftSettings: strictSettings
         ),
+        // The composition root: environment, topology, migrations, portal registry, worker plumbing.
+        .target(
+            name: "FleetRuntime",
+            dependencies: [
+                "AMQPClient", "PQClient", "SyncCore", "Bitrix24", "StructuredLogging",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "StructuredLogging",
             dependencies: [.product(name: "Logging", package: "swift-log")],
@@ -89,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "SyncCtl",
             dependencies: [
-                "AMQPClient", "PQClient", "SyncCore", "StructuredLogging",
+                "FleetRuntime", "AMQPClient", "PQClient", "SyncCore", "StructuredLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "workers/syncctl",

@@ -23,7 +23,13 @@ package struct AMQPConfiguration: Sendable, Equatable {
     /// Upper bound of the reconnect delay.
     package var reconnectDelayMax: Duration = .seconds(5)
 
-    package init(host: String, port: Int = 5672, user: String = "guest", password: String = "guest", virtualHost: String = "/") {
+    package init(
+        host: String,
+        port: Int = 5672,
+        user: String = "guest",
+        password: String = "guest",
+        virtualHost: String = "/"
+    ) {
         self.host = host
         self.port = port
         self.user = user
@@ -40,7 +46,10 @@ package struct AMQPConfiguration: Sendable, Equatable {
             if url.lowercased().hasPrefix("amqps://") {
                 throw AMQPError(.invalidURL, "amqps:// (TLS) is not supported by this client: use amqp://")
             }
-            throw AMQPError(.invalidURL, "'\(Self.redacted(url))' is not an amqp:// URL: use amqp://user:pass@host:port/vhost")
+            throw AMQPError(
+                .invalidURL,
+                "'\(Self.redacted(url))' is not an amqp:// URL: use amqp://user:pass@host:port/vhost"
+            )
         }
         var rest = Substring(url.dropFirst(prefix.count))
         var query = Substring("")
@@ -124,7 +133,10 @@ package struct AMQPConfiguration: Sendable, Equatable {
             guard let high = iterator.next(), let low = iterator.next(),
                 let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
             else {
-                throw AMQPError(.invalidURL, "the \(what) in the URL has a bad percent escape: write %XX with two hex digits")
+                throw AMQPError(
+                    .invalidURL,
+                    "the \(what) in the URL has a bad percent escape: write %XX with two hex digits"
+                )
             }
             bytes.append(value)
         }

@@ -41,12 +41,19 @@ package final class AMQPConnection: Sendable {
         arguments: AMQPTable = [:]
     ) async throws {
         try await thread.perform { session, _ throws(AMQPError) in
-            try session.declareExchange(name, type: type, durable: durable, autoDelete: autoDelete, arguments: arguments)
+            try session.declareExchange(
+                name,
+                type: type,
+                durable: durable,
+                autoDelete: autoDelete,
+                arguments: arguments
+            )
         }
     }
 
     package func deleteExchange(_ name: String, ifUnused: Bool = false) async throws {
-        try await thread.perform { session, _ throws(AMQPError) in try session.deleteExchange(name, ifUnused: ifUnused) }
+        try await thread.perform { session, _ throws(AMQPError) in try session.deleteExchange(name, ifUnused: ifUnused)
+        }
     }
 
     /// Declares a queue. Pass `["x-queue-type": .string("quorum")]` for a quorum queue, and `x-dead-letter-exchange`,
@@ -94,7 +101,13 @@ package final class AMQPConnection: Sendable {
         arguments: AMQPTable = [:]
     ) async throws {
         try await thread.perform { session, _ throws(AMQPError) in
-            try session.bindQueue(queue, exchange: exchange, routingKey: routingKey, arguments: arguments, unbind: false)
+            try session.bindQueue(
+                queue,
+                exchange: exchange,
+                routingKey: routingKey,
+                arguments: arguments,
+                unbind: false
+            )
         }
     }
 

@@ -148,7 +148,10 @@ final class AMQPIOThread<Role: AMQPRole>: Sendable {
                         terminalError = error
                         break ioLoop
                     }
-                    logger.info("amqp reconnect failed", metadata: ["error": "\(error)", "amqp.retry_in": "\(backoff)"])
+                    logger.info(
+                        "amqp reconnect failed",
+                        metadata: ["error": "\(error)", "amqp.retry_in": "\(backoff)"]
+                    )
                     let failure = AMQPError(
                         .connectionLost,
                         "RabbitMQ is unreachable (\(error.message)); retry later",
@@ -212,7 +215,9 @@ final class AMQPIOThread<Role: AMQPRole>: Sendable {
                     lastInbound = .now
                 } else if readiness.woken {
                     continue
-                } else if configuration.heartbeat > .zero, ContinuousClock.now - lastInbound > configuration.heartbeat * 3 {
+                } else if configuration.heartbeat > .zero,
+                    ContinuousClock.now - lastInbound > configuration.heartbeat * 3
+                {
                     logger.info("amqp broker silent for three heartbeat intervals; reconnecting")
                     live.markDead()
                     continue

@@ -54,6 +54,26 @@ package final class AMQPPublisher: Sendable {
         properties: AMQPProperties = AMQPProperties(),
         mandatory: Bool = false
     ) async throws {
+        try await publish(
+            body,
+            exchange: exchange,
+            routingKey: routingKey,
+            properties: properties,
+            mandatory: mandatory,
+            breakingConnectionAfterWrite: false
+        )
+    }
+
+    /// `publish`, plus a test hook that breaks the socket right after the message was written, so that the
+    /// publish is certainly in flight when the connection dies.
+    func publish(
+        _ body: [UInt8],
+        exchange: String,
+        routingKey: String,
+        properties: AMQPProperties,
+        mandatory: Bool,
+        breakingConnectionAfterWrite: Bool
+    ) async throws {
         let timeout = confirmTimeout
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let complete: @Sendable (AMQPError?) -> Void = { error in
@@ -79,6 +99,7 @@ package final class AMQPPublisher: Sendable {
                                 complete: complete
                             )
                         )
+                        if breakingConnectionAfterWrite { session.breakSocket() }
                     },
                     fail: { complete($0) }
                 )

@@ -69,10 +69,22 @@ extension AMQPSession {
         let table = AMQPTableCodec.encode(arguments, in: scratch)
         if unbind {
             amqp_queue_unbind(
-                state, Self.channel, scratch.bytes(queue), scratch.bytes(exchange), scratch.bytes(routingKey), table)
+                state,
+                Self.channel,
+                scratch.bytes(queue),
+                scratch.bytes(exchange),
+                scratch.bytes(routingKey),
+                table
+            )
         } else {
             amqp_queue_bind(
-                state, Self.channel, scratch.bytes(queue), scratch.bytes(exchange), scratch.bytes(routingKey), table)
+                state,
+                Self.channel,
+                scratch.bytes(queue),
+                scratch.bytes(exchange),
+                scratch.bytes(routingKey),
+                table
+            )
         }
         try checkRPC("\(unbind ? "queue.unbind" : "queue.bind") '\(queue)' to '\(exchange)' with '\(routingKey)'")
     }
@@ -100,7 +112,15 @@ extension AMQPSession {
     func consume(queue: String) throws(AMQPError) -> String {
         defer { scratch.recycle() }
         let ok = amqp_basic_consume(
-            state, Self.channel, scratch.bytes(queue), amqp_bytes_t(), 0, 0, 0, amqp_table_t())
+            state,
+            Self.channel,
+            scratch.bytes(queue),
+            amqp_bytes_t(),
+            0,
+            0,
+            0,
+            amqp_table_t()
+        )
         try checkRPC("basic.consume on '\(queue)'")
         return ok.map { AMQPTableCodec.string($0.pointee.consumer_tag) } ?? ""
     }

@@ -136,7 +136,11 @@ enum AMQPTableCodec {
             amqp_encode_table(amqp_bytes_t(len: raw.count, bytes: raw.baseAddress), &cTable, &offset)
         }
         guard status == AMQP_STATUS_OK.rawValue else {
-            throw AMQPError(.protocolError, "the table cannot be encoded: \(AMQPStatus.describe(status))", libraryStatus: status)
+            throw AMQPError(
+                .protocolError,
+                "the table cannot be encoded: \(AMQPStatus.describe(status))",
+                libraryStatus: status
+            )
         }
         return Array(buffer[..<offset])
     }
@@ -151,7 +155,11 @@ enum AMQPTableCodec {
             amqp_decode_table(amqp_bytes_t(len: raw.count, bytes: raw.baseAddress), scratch.pool, &cTable, &offset)
         }
         guard status == AMQP_STATUS_OK.rawValue else {
-            throw AMQPError(.protocolError, "the bytes are not a field table: \(AMQPStatus.describe(status))", libraryStatus: status)
+            throw AMQPError(
+                .protocolError,
+                "the bytes are not a field table: \(AMQPStatus.describe(status))",
+                libraryStatus: status
+            )
         }
         return decode(cTable)
     }

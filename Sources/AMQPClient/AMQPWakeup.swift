@@ -46,7 +46,9 @@ final class AMQPWakeup: Sendable {
             pollfd(fd: readDescriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
         ]
-        let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int32(
+            clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        )
         let count = poll(&descriptors, socket >= 0 ? 2 : 1, max(0, milliseconds))
         var readiness = Readiness()
         guard count > 0 else { return readiness }

@@ -32,7 +32,7 @@ package struct TopologyPlan: Sendable, Equatable {
         bindings = []
         retrySchedules = [:]
         for work in definition.workQueues {
-            guard let operation = ContractOperation(rawValue: work.operation) else {
+            guard let operation = SyncOperation(rawValue: work.operation) else {
                 throw FleetConfigurationError(
                     "topology queue \(work.name) names operation '\(work.operation)', which the contract lacks"
                 )

@@ -1,5 +1,5 @@
 package import Hummingbird
-package import Logging
+import Logging
 import ServiceLifecycle
 import Synchronization
 

@@ -84,14 +84,16 @@ package struct JSONSchemaValidator: Sendable {
         }
     }
 
+    /// The first `pattern` of the schema that does not compile, so a bad schema fails at load, not per message.
+    ///
+    /// Patterns are compiled again for each check: `Regex` is not `Sendable`, and this validator is shared.
     private static func firstInvalidPattern(in schema: JSONValue) -> String? {
         switch schema {
         case .object(let object):
             for (key, value) in object {
-                if key == "pattern", let pattern = value.stringValue, (try? Regex(pattern)) == nil {
-                    return pattern
-                }
-                if key != "enum", key != "const", key != "examples", let bad = firstInvalidPattern(in: value) {
+                if key == "pattern", let pattern = value.stringValue {
+                    if (try? Regex(pattern)) == nil { return pattern }
+                } else if key != "enum", key != "const", key != "examples", let bad = firstInvalidPattern(in: value) {
                     return bad
                 }
             }

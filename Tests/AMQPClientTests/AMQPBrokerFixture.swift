@@ -12,7 +12,10 @@ struct AMQPBrokerFixture {
         var configuration = try AMQPConfiguration(url: TestEnvironment.amqpURL)
         configuration.reconnectDelayMin = .milliseconds(50)
         configuration.reconnectDelayMax = .milliseconds(500)
-        return AMQPBrokerFixture(configuration: configuration, admin: try await AMQPConnection.connect(configuration: configuration))
+        return AMQPBrokerFixture(
+            configuration: configuration,
+            admin: try await AMQPConnection.connect(configuration: configuration)
+        )
     }
 
     static func uniqueName(_ purpose: String) -> String {

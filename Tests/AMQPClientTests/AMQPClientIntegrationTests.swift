@@ -97,6 +97,25 @@ struct AMQPClientIntegrationTests {
         }
     }
 
+    @Test func anIdleConnectionStaysUpThroughHeartbeats() async throws {
+        let broker = try await AMQPBrokerFixture.connect()
+        try await broker.withQueue("heartbeat") { queue in
+            var configuration = broker.configuration
+            configuration.heartbeat = .seconds(1)
+            let publisher = try await broker.publisher()
+            try await publisher.publish(Array("held".utf8), exchange: "", routingKey: queue)
+            await publisher.close()
+            let consumer = try await AMQPConsumer.start(queue: queue, prefetch: 1, configuration: configuration)
+            let held = try await consumer.next()
+            // Four heartbeat intervals of silence from the application: the I/O thread must keep the link alive,
+            // so the delivery's channel is still the current one afterwards.
+            try await Task.sleep(for: .seconds(4))
+            #expect(try await consumer.ack(held) == .settled)
+            await consumer.close()
+            #expect(try await broker.admin.declareQueuePassive(queue).messageCount == 0)
+        }
+    }
+
     @Test func aMessageLeftUnackedByAClosedConsumerGoesToTheNextConsumer() async throws {
         let broker = try await AMQPBrokerFixture.connect()
         try await broker.withQueue("handover") { queue in
@@ -293,14 +312,27 @@ struct AMQPClientIntegrationTests {
                 return try await group.reduce(into: [Bool]()) { $0.append($1) }
             }
             let confirmed = outcomes.filter { $0 }.count
-            print("DEBUG confirmed", confirmed, "peak", publisher.statistics.peakOutstanding)
             #expect(outcomes.count == 300)
+            // A publish that is certainly unconfirmed when the socket dies throws instead of reporting success.
+            await #expect {
+                try await publisher.publish(
+                    Array("in flight".utf8),
+                    exchange: "",
+                    routingKey: queue,
+                    properties: AMQPProperties(),
+                    mandatory: false,
+                    breakingConnectionAfterWrite: true
+                )
+            } throws: { error in
+                (error as? AMQPError)?.code == .connectionLost
+            }
             // After the reconnect, publishing works again.
             try await publisher.publish(Array("after".utf8), exchange: "", routingKey: queue)
             await publisher.close()
             let depth = try await broker.admin.declareQueuePassive(queue).messageCount
             // Every confirmed message is in the queue (unconfirmed ones may or may not be).
             #expect(Int(depth) >= confirmed + 1)
+            #expect(Int(depth) <= 302)
         }
     }
 }

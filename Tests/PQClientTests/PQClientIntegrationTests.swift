@@ -302,6 +302,14 @@ struct PQClientIntegrationTests {
         try await second.withTransaction { try await $0.advisoryTransactionLock(key) }
     }
 
+    @Test func closuresRunInTheCallersActorIsolation() async throws {
+        let pool = PQPool(configuration: try PQTestDatabase.baseConfiguration(), maxConnections: 1)
+        defer { pool.close() }
+        let recorder = ActorRecorder(pool: pool)
+        try await recorder.recordTwice()
+        #expect(await recorder.values == [1, 2])
+    }
+
     /// Terminates a backend from another connection and waits until it is gone.
     private static func terminate(_ pid: Int32, using admin: PQPool) async throws {
         let terminated = try await admin.query("SELECT pg_terminate_backend(\(pid)) AS ok")
@@ -330,5 +338,26 @@ private final class LeaseCounter: Sendable {
 
     func leave() {
         state.withLock { $0.current -= 1 }
+    }
+}
+
+/// An actor that mutates its own state inside pool closures, which must compile and run without hops.
+private actor ActorRecorder {
+    let pool: PQPool
+    var values: [Int] = []
+
+    init(pool: PQPool) {
+        self.pool = pool
+    }
+
+    func recordTwice() async throws {
+        try await pool.withConnection { connection in
+            let rows = try await connection.query("SELECT \(1) AS n")
+            values.append(try rows[0].decode(Int.self, column: "n"))
+        }
+        try await pool.withTransaction { transaction in
+            let rows = try await transaction.query("SELECT \(2) AS n")
+            values.append(try rows[0].decode(Int.self, column: "n"))
+        }
     }
 }

@@ -22,7 +22,7 @@ enum PQTestDatabase {
         do {
             try await body(configuration)
         } catch {
-            try? await admin.execute("DROP SCHEMA \(identifier: schema) CASCADE")
+            _ = try? await admin.execute("DROP SCHEMA \(identifier: schema) CASCADE")
             throw error
         }
         try await admin.execute("DROP SCHEMA \(identifier: schema) CASCADE")
