@@ -77,6 +77,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "OperatorCommands",
+            dependencies: [
+                "FleetRuntime", "AMQPClient", "PQClient", "SyncCore", "StructuredLogging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "StructuredLogging",
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
@@ -97,10 +106,7 @@ let package = Package(
         // Thin executables.
         .executableTarget(
             name: "SyncCtl",
-            dependencies: [
-                "FleetRuntime", "AMQPClient", "PQClient", "SyncCore", "StructuredLogging",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["OperatorCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "workers/syncctl",
             swiftSettings: strictSettings
         ),

@@ -53,6 +53,11 @@ package final class AMQPConsumer: Sendable {
                 )
             }
         )
+        // A consumer task that is cancelled while iterating ends the stream for good: close the connection so the
+        // broker hands the unacknowledged messages to other consumers instead of holding them here.
+        continuation.onTermination = { [weak thread] termination in
+            if case .cancelled = termination { thread?.requestStop() }
+        }
         return AMQPConsumer(deliveries: stream, thread: thread, shared: shared)
     }
 

@@ -177,8 +177,10 @@ final class AMQPIOThread<Role: AMQPRole>: Sendable {
                 }
             }
             restoreChannel()
-            while !deferred.isEmpty, live.isAlive, live.isChannelOpen {
-                let command = deferred.removeFirst()
+            var executed = 0
+            while executed < deferred.count, live.isAlive, live.isChannelOpen {
+                let command = deferred[executed]
+                executed += 1
                 do {
                     try command.run(live, role)
                 } catch {
@@ -187,6 +189,8 @@ final class AMQPIOThread<Role: AMQPRole>: Sendable {
                     restoreChannel()
                 }
             }
+            // Whatever did not run (the connection died) runs after the reconnect.
+            deferred.removeFirst(executed)
             if let giveUpError {
                 terminalError = giveUpError
                 break ioLoop

@@ -105,4 +105,9 @@ extension AMQPSession {
             return .nothing
         }
     }
+
+    /// Lets librabbitmq free the memory of frames already handled.
+    func releaseBuffers() {
+        amqp_maybe_release_buffers(state)
+    }
 }

@@ -267,18 +267,3 @@ final class AMQPSession {
         }
     }
 }
-
-extension timeval {
-    /// A C timeout from a Swift duration.
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self.init(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
-    }
-}
-
-extension AMQPSession {
-    /// Lets librabbitmq free the memory of frames already handled.
-    func releaseBuffers() {
-        amqp_maybe_release_buffers(state)
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import AMQPClient
@@ -113,6 +114,37 @@ struct AMQPClientIntegrationTests {
             #expect(try await consumer.ack(held) == .settled)
             await consumer.close()
             #expect(try await broker.admin.declareQueuePassive(queue).messageCount == 0)
+        }
+    }
+
+    @Test func deletingTheQueueEndsTheDeliveriesWithA404() async throws {
+        let broker = try await AMQPBrokerFixture.connect()
+        let queue = AMQPBrokerFixture.uniqueName("deleted")
+        try await broker.admin.declareQueue(queue)
+        let consumer = try await AMQPConsumer.start(queue: queue, prefetch: 1, configuration: broker.configuration)
+        try await broker.admin.deleteQueue(queue)
+        await #expect {
+            for try await _ in consumer.deliveries {}
+        } throws: { error in
+            (error as? AMQPError)?.code == .channelClosed && (error as? AMQPError)?.replyCode == 404
+        }
+        await consumer.close()
+        await broker.admin.close()
+    }
+
+    @Test func wrongCredentialsAndAClosedPortFailTyped() async throws {
+        var configuration = try AMQPConfiguration(url: TestEnvironment.amqpURL)
+        configuration.password = "definitely-not-the-password"
+        await #expect {
+            try await AMQPConnection.connect(configuration: configuration)
+        } throws: { error in
+            (error as? AMQPError)?.code == .authenticationFailed
+        }
+        configuration = try AMQPConfiguration(url: "amqp://guest:guest@127.0.0.1:1/%2F")
+        await #expect {
+            try await AMQPPublisher.connect(configuration: configuration)
+        } throws: { error in
+            (error as? AMQPError)?.code == .connectionFailed
         }
     }
 

@@ -1,6 +1,10 @@
 import Foundation
 import TestSupport
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An `openssl s_server -www` on 127.0.0.1 with a fresh self-signed certificate whose only name is IP 127.0.0.1,
 /// for proving that the client verifies TLS peers and host names.
 final class SelfSignedTLSServer {
@@ -42,7 +46,8 @@ final class SelfSignedTLSServer {
 
     func stop() {
         if process.isRunning {
-            process.terminate()
+            // SIGKILL, not terminate(): children of the test process inherit its blocked signals, SIGTERM included.
+            _ = kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)

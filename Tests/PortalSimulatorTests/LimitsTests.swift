@@ -15,7 +15,7 @@ import Testing
             #expect(refused.status == 503)
             #expect(refused.json == ["error": "QUERY_LIMIT_EXCEEDED", "error_description": "Too many requests"])
             harness.clock.advance(by: 0.5)
-            #expect(try await client.call("server.time").status == 200)
+            try await expectStatus(200, client.call("server.time"))
             let stats = try await client.admin(.get, "portals/\(SimulatorHarness.domain)/stats")
             #expect(stats.json["rateLimitRefusals"] == .int(1))
             #expect(stats.json.at("errorsByCode", "QUERY_LIMIT_EXCEEDED") == .int(1))
@@ -26,10 +26,10 @@ import Testing
     @Test func requestsWithinTheDrainRateAreNeverRefused() async throws {
         let harness = SimulatorHarness()
         try await harness.run { client in
-            for _ in 0..<50 { #expect(try await client.call("server.time").status == 200) }
+            for _ in 0..<50 { try await expectStatus(200, client.call("server.time")) }
             for _ in 0..<300 {
                 harness.clock.advance(by: 0.5)
-                #expect(try await client.call("server.time").status == 200)
+                try await expectStatus(200, client.call("server.time"))
             }
         }
     }
@@ -38,10 +38,10 @@ import Testing
     @Test func enterprisePortalHasTheLargerBucket() async throws {
         let harness = SimulatorHarness(portals: [PortalConfiguration(domain: SimulatorHarness.domain, plan: .enterprise)])
         try await harness.run { client in
-            for _ in 0..<250 { #expect(try await client.call("server.time").status == 200) }
-            #expect(try await client.call("server.time").status == 503)
+            for _ in 0..<250 { try await expectStatus(200, client.call("server.time")) }
+            try await expectStatus(503, client.call("server.time"))
             harness.clock.advance(by: 0.2)
-            #expect(try await client.call("server.time").status == 200)
+            try await expectStatus(200, client.call("server.time"))
         }
     }
 
@@ -49,19 +49,19 @@ import Testing
     @Test func boxPortalHasNoRequestLimit() async throws {
         let harness = SimulatorHarness(portals: [PortalConfiguration(domain: SimulatorHarness.domain, plan: .box)])
         try await harness.run { client in
-            for _ in 0..<300 { #expect(try await client.call("server.time").status == 200) }
+            for _ in 0..<300 { try await expectStatus(200, client.call("server.time")) }
         }
     }
 
     /// `batch` with 50 commands counts as ONE request: 49 calls + 1 batch of 50 fill the bucket exactly.
     @Test func batchCountsAsOneRequest() async throws {
         try await SimulatorHarness().run { client in
-            for _ in 0..<49 { #expect(try await client.call("server.time").status == 200) }
+            for _ in 0..<49 { try await expectStatus(200, client.call("server.time")) }
             let commands = (0..<50).map { JSONMember(key: "c\($0)", value: "server.time") }
             let batch = try await client.call("batch", ["cmd": .object(commands)])
             #expect(batch.status == 200)
             #expect(batch.json.at("result", "result")?.members.count == 50)
-            #expect(try await client.call("server.time").status == 503)
+            try await expectStatus(503, client.call("server.time"))
         }
     }
 
@@ -97,9 +97,9 @@ import Testing
             let blocked = try await client.call("crm.item.list", ["entityTypeId": 2])
             #expect(blocked.status == 429)
             #expect(blocked.json == ["error": "OPERATION_TIME_LIMIT", "error_description": "Method is blocked due to operation time limit."])
-            #expect(try await client.call("crm.item.fields", ["entityTypeId": 2]).status == 200)
+            try await expectStatus(200, client.call("crm.item.fields", ["entityTypeId": 2]))
             harness.clock.advance(by: Double(resetAt) - harness.clock.now() + 1)
-            #expect(try await client.call("crm.item.list", ["entityTypeId": 2]).status == 200)
+            try await expectStatus(200, client.call("crm.item.list", ["entityTypeId": 2]))
         }
     }
 

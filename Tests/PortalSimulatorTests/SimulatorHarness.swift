@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdTesting
 import PortalSimulator
 import Synchronization
+import Testing
 
 /// An event delivery that records every POST (and can be told to fail), standing in for handler servers.
 final class RecordingDelivery: EventDelivering {
@@ -82,10 +83,19 @@ struct SimulatorClient: Sendable {
     let client: any TestClientProtocol
     let webhookPath: String
 
+    /// Admin API verbs.
+    enum AdminVerb {
+        case get
+        case post
+    }
+
     struct Answer {
         let status: Int
         let json: JSONValue
         let headers: HTTPFields
+
+        /// The `Location` header of a redirect.
+        var location: String? { headers[.location] }
     }
 
     /// POSTs a JSON body to `<webhook>/<method>.json`.
@@ -106,8 +116,9 @@ struct SimulatorClient: Sendable {
     }
 
     /// Admin API call.
-    func admin(_ method: HTTPRequest.Method, _ path: String, _ body: JSONValue = [:]) async throws -> Answer {
-        try await client.execute(uri: "/_sim/" + path, method: method, body: ByteBuffer(string: body.serialized)) { response in
+    func admin(_ verb: AdminVerb, _ path: String, _ body: JSONValue = [:]) async throws -> Answer {
+        let method: HTTPRequest.Method = verb == .get ? .get : .post
+        return try await client.execute(uri: "/_sim/" + path, method: method, body: ByteBuffer(string: body.serialized)) { response in
             Answer(status: Int(response.status.code), json: Self.decode(response.body), headers: response.headers)
         }
     }
@@ -152,3 +163,12 @@ extension JSONValue {
 protocol JSONPathComponent {}
 extension String: JSONPathComponent {}
 extension Int: JSONPathComponent {}
+
+/// Awaits a call and expects its HTTP status.
+func expectStatus(
+    _ expected: Int,
+    _ answer: SimulatorClient.Answer,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(answer.status == expected, sourceLocation: sourceLocation)
+}

@@ -1,0 +1,9 @@
+import Glibc
+
+extension timeval {
+    /// A C timeout from a Swift duration.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self.init(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+    }
+}

@@ -1,0 +1,19 @@
+package import ArgumentParser
+
+/// `syncctl`: the operators' one command for the fleet.
+///
+/// Exit codes: 0 success; 1 the operation failed (the message says why); 2 bad usage; 3 a named thing (portal,
+/// key) does not exist.
+package struct SyncCtl: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
+        commandName: "syncctl",
+        abstract: "Operate the ERP → Bitrix24 sync fleet.",
+        discussion: """
+            Reads AMQP_URL and DATABASE_URL (local defaults of infra/dev.sh), and the integration contract from \
+            schemas/contract.json or SYNC_CONTRACT.
+            """,
+        subcommands: [SetupCommand.self, PortalCommand.self]
+    )
+
+    package init() {}
+}

@@ -1,0 +1,6 @@
+import ArgumentParser
+import OperatorCommands
+
+/// The `syncctl` executable: everything lives in OperatorCommands.
+@main
+extension SyncCtl {}
