@@ -22,6 +22,8 @@ package struct AMQPConfiguration: Sendable, Equatable {
     package var reconnectDelayMin: Duration = .milliseconds(100)
     /// Upper bound of the reconnect delay.
     package var reconnectDelayMax: Duration = .seconds(5)
+    /// Shown by the management UI and `rabbitmqctl list_connections`, e.g. "upsert-worker@host-1".
+    package var connectionName: String?
 
     package init(
         host: String,

@@ -69,12 +69,24 @@ final class AMQPSession {
         amqp_set_handshake_timeout(state, &handshakeTimeout)
         amqp_set_rpc_timeout(state, &rpcTimeout)
         let heartbeat = Int32(clamping: configuration.heartbeat.components.seconds)
-        let reply = camqp_login_plain(
+        var clientProperties: AMQPTable = [
+            "capabilities": .table([
+                "consumer_cancel_notify": .bool(true),
+                "authentication_failure_close": .bool(true),
+                "publisher_confirms": .bool(true),
+                "basic.nack": .bool(true),
+            ])
+        ]
+        if let name = configuration.connectionName { clientProperties["connection_name"] = .string(name) }
+        var properties = AMQPTableCodec.encode(clientProperties, in: scratch)
+        defer { scratch.recycle() }
+        let reply = camqp_login_plain_with_properties(
             state,
             configuration.virtualHost,
             0,
             131_072,
             heartbeat,
+            &properties,
             configuration.user,
             configuration.password
         )

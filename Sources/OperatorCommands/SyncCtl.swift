@@ -2,7 +2,7 @@ package import ArgumentParser
 
 /// `syncctl`: the operators' one command for the fleet.
 ///
-/// Exit codes: 0 success; 1 the operation failed (the message says why); 2 bad usage; 3 a named thing (portal,
+/// Exit codes: 0 success; 1 the operation failed (the message says why); 64 bad usage; 3 a named thing (portal,
 /// key) does not exist.
 package struct SyncCtl: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(

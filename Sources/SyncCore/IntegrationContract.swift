@@ -73,10 +73,11 @@ package struct IntegrationContract: Codable, Sendable, Equatable {
         package var backoff: String
     }
 
-    /// Backoff bounds of a retry row.
+    /// Backoff bounds of a retry row, in seconds; fractions are allowed so that tests can shorten delays through
+    /// `SYNC_CONTRACT` while keeping the counts.
     package struct Backoff: Codable, Sendable, Equatable {
-        package var minSeconds: Int
-        package var maxSeconds: Int
+        package var minSeconds: Double
+        package var maxSeconds: Double
         package var jitter: Bool
     }
 

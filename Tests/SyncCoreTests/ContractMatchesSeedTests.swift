@@ -25,7 +25,7 @@ import Testing
             #expect(row.retryableErrors == SeedCell.list(cells[2]), "\(cells[0]) retryable errors")
             #expect(row.maxRetries == Int(cells[3]), "\(cells[0]) max retries")
             let bounds = SeedCell.integers(cells[4])
-            #expect(bounds == [row.backoff.minSeconds, row.backoff.maxSeconds], "\(cells[0]) backoff")
+            #expect(bounds.map(Double.init) == [row.backoff.minSeconds, row.backoff.maxSeconds], "\(cells[0]) backoff")
             #expect(row.backoff.jitter == cells[4].contains("jitter"), "\(cells[0]) jitter")
             let policy = contract.retryPolicy(for: row.operation)
             #expect(policy.maxRetries == row.maxRetries)
