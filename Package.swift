@@ -16,6 +16,8 @@ let package = Package(
     products: [
         .executable(name: "syncctl", targets: ["SyncCtl"]),
         .executable(name: "portal-sim", targets: ["PortalSim"]),
+        .executable(name: "upsert-worker", targets: ["UpsertWorker"]),
+        .executable(name: "delete-worker", targets: ["DeleteWorker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -71,8 +73,21 @@ let package = Package(
         .target(
             name: "FleetRuntime",
             dependencies: [
-                "AMQPClient", "PQClient", "SyncCore", "Bitrix24", "StructuredLogging",
+                "AMQPClient", "PQClient", "CurlHTTP", "SyncCore", "Bitrix24", "StructuredLogging",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The write path: upsert and delete processing under the retry and idempotency contract.
+        .target(
+            name: "WritePath",
+            dependencies: [
+                "FleetRuntime", "AMQPClient", "PQClient", "CurlHTTP", "Bitrix24", "SyncCore", "StructuredLogging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -118,6 +133,19 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "workers/portal-sim",
+            swiftSettings: strictSettings
+        ),
+
+        .executableTarget(
+            name: "UpsertWorker",
+            dependencies: ["WritePath", "FleetRuntime"],
+            path: "workers/upsert-worker",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "DeleteWorker",
+            dependencies: ["WritePath", "FleetRuntime"],
+            path: "workers/delete-worker",
             swiftSettings: strictSettings
         ),
 

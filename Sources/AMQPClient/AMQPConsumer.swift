@@ -110,6 +110,11 @@ package final class AMQPConsumer: Sendable {
         try await thread.perform { session, _ in session.breakSocket() }
     }
 
+    /// Test hook: makes the broker close this connection with `connection.close`, as it does when it restarts.
+    package func provokeConnectionCloseByBrokerForTesting() async throws {
+        try await thread.perform { session, _ in session.provokeConnectionCloseByBroker() }
+    }
+
     private func settle(
         _ delivery: AMQPDelivery,
         multiple: Bool,

@@ -265,6 +265,13 @@ final class AMQPSession {
         amqp_destroy_connection(state)
     }
 
+    /// Test hook: uses channel 2, which was never opened, so RabbitMQ closes the whole connection (504) just as it
+    /// sends `connection.close` (320) to every client when it shuts down for a restart.
+    func provokeConnectionCloseByBroker() {
+        var qos = amqp_basic_qos_t(prefetch_size: 0, prefetch_count: 1, global: 0)
+        _ = amqp_send_method(state, 2, AMQP_BASIC_QOS_METHOD, &qos)
+    }
+
     /// Test hook: shuts the socket down under librabbitmq, as a network failure would.
     func breakSocket() {
         let descriptor = socketDescriptor

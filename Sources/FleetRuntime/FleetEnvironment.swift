@@ -51,3 +51,10 @@ package struct FleetEnvironment: Sendable {
         return try TopologyDefinition.load(from: root.appendingPathComponent("infra/rabbitmq/topology.json"))
     }
 }
+
+extension FleetEnvironment {
+    /// An integer setting, or nil when unset or not a number.
+    package func integer(_ name: String) -> Int? {
+        variables[name].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    }
+}

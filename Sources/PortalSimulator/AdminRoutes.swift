@@ -28,7 +28,9 @@ struct AdminRoutes {
         let rest = Array(segments.dropFirst())
         if rest.isEmpty {
             if method == "POST" {
-                guard let configuration = PortalConfiguration(json: input) else { return Self.failure(400, "domain is required") }
+                guard let configuration = PortalConfiguration(json: input) else {
+                    return Self.failure(400, "domain is required")
+                }
                 let portal = simulator.addPortal(configuration)
                 return (201, describe(portal))
             }
@@ -66,10 +68,25 @@ struct AdminRoutes {
             }
             let fields = (input["fields"]?.elements ?? []).compactMap(\.stringValue)
             portal.update { $0.stageRequirements[entityTypeId, default: [:]][stage] = fields }
-            return (200, ["entityTypeId": .int(entityTypeId), "stageId": .string(stage), "fields": .array(fields.map { .string($0) })])
+            return (
+                200,
+                [
+                    "entityTypeId": .int(entityTypeId), "stageId": .string(stage),
+                    "fields": .array(fields.map { .string($0) }),
+                ]
+            )
         case ("GET", "items"):
             let entityTypeId = FormParameters.decode(query)["entityTypeId"]?.intValue ?? 2
-            return (200, ["items": .array(portal.update { state in state.sortedItems(entityTypeId).map { Self.rawItem($0, state.schemas[entityTypeId]) } })])
+            return (
+                200,
+                [
+                    "items": .array(
+                        portal.update { state in
+                            state.sortedItems(entityTypeId).map { Self.rawItem($0, state.schemas[entityTypeId]) }
+                        }
+                    )
+                ]
+            )
         case ("POST", "items"):
             return userEdit(portal, rest: Array(rest.dropFirst(2)), input: input, now: now)
         case ("GET", "stats"):
@@ -90,7 +107,19 @@ struct AdminRoutes {
             portal.update { $0.configuration.disabledMethods = disabled }
             return (200, ["disabled": .array(disabled.sorted().map { .string($0) })])
         case ("GET", "offline-events"):
-            return (200, .array(portal.update { $0.offlineQueue.map { ["ID": .int($0.id), "EVENT_NAME": .string($0.eventName), "PROCESS_ID": $0.processId.map { .string($0) } ?? .null] } }))
+            return (
+                200,
+                .array(
+                    portal.update {
+                        $0.offlineQueue.map {
+                            [
+                                "ID": .int($0.id), "EVENT_NAME": .string($0.eventName),
+                                "PROCESS_ID": $0.processId.map { .string($0) } ?? .null,
+                            ]
+                        }
+                    }
+                )
+            )
         default:
             return Self.failure(404, "unknown admin action \(method) \(action)")
         }
@@ -103,7 +132,8 @@ struct AdminRoutes {
                 "plan": .string(state.configuration.plan.rawValue), "webhookUrl": .string(state.webhookURL),
                 "clientEndpoint": .string(state.clientEndpoint),
                 "applicationToken": .string(state.configuration.applicationToken),
-                "clientId": .string(state.configuration.clientId), "clientSecret": .string(state.configuration.clientSecret),
+                "clientId": .string(state.configuration.clientId),
+                "clientSecret": .string(state.configuration.clientSecret),
                 "smartProcessEntityTypeId": .int(state.configuration.smartProcessEntityTypeId),
                 "disabledMethods": .array(state.configuration.disabledMethods.sorted().map { .string($0) }),
             ]
@@ -126,12 +156,23 @@ struct AdminRoutes {
                 }
                 var ids: [Int] = []
                 for _ in 0..<count {
-                    let item = try state.addItem(entityTypeId: entityTypeId, fields: fields, origin: .user(userId: 1), now: now)
+                    let item = try state.addItem(
+                        entityTypeId: entityTypeId,
+                        fields: fields,
+                        origin: .user(userId: 1),
+                        now: now
+                    )
                     ids.append(item["id"]?.intValue ?? 0)
                 }
                 return ids
             }
-            return (200, ["created": .int(ids.count), "firstId": ids.first.map { .int($0) } ?? .null, "lastId": ids.last.map { .int($0) } ?? .null])
+            return (
+                200,
+                [
+                    "created": .int(ids.count), "firstId": ids.first.map { .int($0) } ?? .null,
+                    "lastId": ids.last.map { .int($0) } ?? .null,
+                ]
+            )
         } catch {
             return (error.status, error.body)
         }
@@ -158,22 +199,36 @@ struct AdminRoutes {
             return [
                 "drainPerSecond": .double(request.drainPerSecond), "capacity": .double(request.capacity),
                 "enabled": .bool(request.isEnabled), "operatingBudgetSeconds": .double(operating.budgetSeconds),
-                "operatingWindowSeconds": .double(operating.windowSeconds), "operatingEnabled": .bool(operating.isEnabled),
+                "operatingWindowSeconds": .double(operating.windowSeconds),
+                "operatingEnabled": .bool(operating.isEnabled),
             ]
         }
     }
 
     private func userEdit(_ portal: Portal, rest: [String], input: JSONValue, now: Double) -> (Int, JSONValue) {
-        guard let entityTypeId = rest.first.flatMap({ Int($0) }) else { return Self.failure(400, "entityTypeId missing in path") }
+        guard let entityTypeId = rest.first.flatMap({ Int($0) }) else {
+            return Self.failure(400, "entityTypeId missing in path")
+        }
         let fields = input["fields"]?.members ?? []
         let userId = input["userId"]?.intValue ?? 1
         do {
             let item = try portal.withState { state throws(PortalError) -> JSONValue in
                 let stored: [String: JSONValue]
                 if rest.count > 1, let id = Int(rest[1]) {
-                    stored = try state.updateItem(entityTypeId: entityTypeId, id: id, fields: fields, origin: .user(userId: userId), now: now)
+                    stored = try state.updateItem(
+                        entityTypeId: entityTypeId,
+                        id: id,
+                        fields: fields,
+                        origin: .user(userId: userId),
+                        now: now
+                    )
                 } else {
-                    stored = try state.addItem(entityTypeId: entityTypeId, fields: fields, origin: .user(userId: userId), now: now)
+                    stored = try state.addItem(
+                        entityTypeId: entityTypeId,
+                        fields: fields,
+                        origin: .user(userId: userId),
+                        now: now
+                    )
                 }
                 return Self.rawItem(stored, state.schemas[entityTypeId])
             }

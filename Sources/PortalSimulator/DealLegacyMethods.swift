@@ -17,14 +17,20 @@ package enum DealLegacyMethods {
         let page = query.page(of: state.sortedItems(2), dates: state.dates)
         let rendering = ItemRendering(schema: schema, originalUserFieldNames: true)
         let fields = rendering.selectedFields(call["select"])
-        return MethodAnswer(.array(page.rows.map { rendering.legacyItem($0, fields: fields) }), total: page.total, next: page.next)
+        return MethodAnswer(
+            .array(page.rows.map { rendering.legacyItem($0, fields: fields) }),
+            total: page.total,
+            next: page.next
+        )
     }
 
     static func get(_ call: MethodCall, _ state: inout PortalState) throws(PortalError) -> MethodAnswer {
         let schema = try state.schema(2)
         guard let id = call["id"]?.intValue, id > 0 else { throw .legacy("ID is not defined or invalid.") }
         guard let item = state.items[2]?[id] else { throw .legacy("Not found") }
-        return MethodAnswer(ItemRendering(schema: schema, originalUserFieldNames: true).legacyItem(item, fields: schema.fields))
+        return MethodAnswer(
+            ItemRendering(schema: schema, originalUserFieldNames: true).legacyItem(item, fields: schema.fields)
+        )
     }
 
     /// `result` = the new id.

@@ -75,7 +75,12 @@ package struct EntityTypeSchema: Sendable {
                     isDefault: true,
                     stages: ["NEW", "PREPARATION", "PREPAYMENT_INVOICE", "EXECUTING", "FINAL_INVOICE", "WON", "LOSE"]
                 ),
-                Category(id: 3, name: "ERP orders", isDefault: false, stages: ["C3:NEW", "C3:PREPARATION", "C3:WON", "C3:LOSE"]),
+                Category(
+                    id: 3,
+                    name: "ERP orders",
+                    isDefault: false,
+                    stages: ["C3:NEW", "C3:PREPARATION", "C3:WON", "C3:LOSE"]
+                ),
             ]
         )
     }
@@ -86,7 +91,13 @@ package struct EntityTypeSchema: Sendable {
         var fields = commonFields(statusType: "DYNAMIC_\(entityTypeId)_STAGE_7", deal: false)
         fields += [
             FieldDefinition("xmlId", upper: "XML_ID", type: "string", title: "External code"),
-            FieldDefinition("entityTypeId", upper: "ENTITY_TYPE_ID", type: "integer", title: "Entity type", readOnly: true),
+            FieldDefinition(
+                "entityTypeId",
+                upper: "ENTITY_TYPE_ID",
+                type: "integer",
+                title: "Entity type",
+                readOnly: true
+            ),
             FieldDefinition.userField(camelName: "ufCrm5_1721812814433", type: "string", title: "ERP reference"),
             FieldDefinition.userField(camelName: "ufCrm5_1721812900002", type: "string", title: "Contract number"),
         ]
@@ -113,7 +124,12 @@ package struct EntityTypeSchema: Sendable {
             FieldDefinition("categoryId", upper: "CATEGORY_ID", type: "crm_category", title: "Pipeline"),
             FieldDefinition("opportunity", upper: "OPPORTUNITY", type: "double", title: "Amount"),
             FieldDefinition("currencyId", upper: "CURRENCY_ID", type: "crm_currency", title: "Currency"),
-            FieldDefinition("isManualOpportunity", upper: "IS_MANUAL_OPPORTUNITY", type: "boolean", title: "Manual amount"),
+            FieldDefinition(
+                "isManualOpportunity",
+                upper: "IS_MANUAL_OPPORTUNITY",
+                type: "boolean",
+                title: "Manual amount"
+            ),
             FieldDefinition("assignedById", upper: "ASSIGNED_BY_ID", type: "user", title: "Responsible person"),
             FieldDefinition("opened", upper: "OPENED", type: "boolean", title: "Available to everyone"),
             FieldDefinition("companyId", upper: "COMPANY_ID", type: "crm_company", title: "Company"),
@@ -148,8 +164,20 @@ package struct EntityTypeSchema: Sendable {
                 title: "Updated by",
                 readOnly: true
             ),
-            FieldDefinition("movedTime", upper: "MOVED_TIME", type: "datetime", title: "Stage changed on", readOnly: true),
-            FieldDefinition("movedBy", upper: deal ? "MOVED_BY_ID" : "MOVED_BY", type: "user", title: "Stage changed by", readOnly: true),
+            FieldDefinition(
+                "movedTime",
+                upper: "MOVED_TIME",
+                type: "datetime",
+                title: "Stage changed on",
+                readOnly: true
+            ),
+            FieldDefinition(
+                "movedBy",
+                upper: deal ? "MOVED_BY_ID" : "MOVED_BY",
+                type: "user",
+                title: "Stage changed by",
+                readOnly: true
+            ),
         ]
     }
 }

@@ -98,7 +98,8 @@ package enum EventMethods {
         let messageIds = Set((call["message_id"]?.elements ?? []).compactMap(\.stringValue))
         state.offlineQueue.removeAll { record in
             record.processId == process
-                && (ids.isEmpty && messageIds.isEmpty || ids.contains(record.id) || messageIds.contains(record.messageId))
+                && (ids.isEmpty && messageIds.isEmpty || ids.contains(record.id)
+                    || messageIds.contains(record.messageId))
         }
         return MethodAnswer(true)
     }

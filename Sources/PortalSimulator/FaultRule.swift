@@ -43,7 +43,9 @@ package struct FaultRule: Sendable, Equatable {
     /// Reads `{"method": "crm.item.add", "action": "http500", "count": 1, "probability": 1, "afterWrite": true,
     /// "delayMs": 0}` (admin API and `--fault` flag).
     package init?(json: JSONValue) {
-        guard let actionName = json["action"]?.stringValue, let action = Action(rawValue: actionName) else { return nil }
+        guard let actionName = json["action"]?.stringValue, let action = Action(rawValue: actionName) else {
+            return nil
+        }
         self.init(
             method: json["method"]?.stringValue ?? "*",
             action: action,

@@ -104,7 +104,9 @@ package struct FieldDefinition: Sendable, Equatable {
     /// - Throws: `CRM_FIELD_ERROR_VALUE_NOT_VALID` when the text cannot be read as the field's type.
     func coerce(_ value: JSONValue, dates: PortalDateFormat) throws(PortalError) -> JSONValue {
         if isMultiple {
-            return .array(try value.elements.map { element throws(PortalError) in try coerceSingle(element, dates: dates) })
+            return .array(
+                try value.elements.map { element throws(PortalError) in try coerceSingle(element, dates: dates) }
+            )
         }
         return try coerceSingle(value, dates: dates)
     }

@@ -40,7 +40,9 @@ package indirect enum ItemFilter: Sendable {
                 isOr = member.value.stringValue?.uppercased() == "OR"
                 continue
             }
-            if case .object = member.value, Int(member.key) != nil || member.key.hasPrefix("__") || isGroup(member.value) {
+            if case .object = member.value,
+                Int(member.key) != nil || member.key.hasPrefix("__") || isGroup(member.value)
+            {
                 conditions.append(try parse(member.value, resolve: resolve))
                 continue
             }
@@ -104,7 +106,12 @@ package indirect enum ItemFilter: Sendable {
         }
     }
 
-    private static func equals(_ actual: JSONValue, _ expected: JSONValue, _ field: FieldDefinition, _ dates: PortalDateFormat) -> Bool {
+    private static func equals(
+        _ actual: JSONValue,
+        _ expected: JSONValue,
+        _ field: FieldDefinition,
+        _ dates: PortalDateFormat
+    ) -> Bool {
         if case .array(let values) = actual { return values.contains { equals($0, expected, field, dates) } }
         if expected.isEmptyValue, expected != .bool(false), expected != .string("0") { return actual.isEmptyValue }
         if let order = compare(actual, expected, field, dates) { return order == 0 }
@@ -112,7 +119,12 @@ package indirect enum ItemFilter: Sendable {
     }
 
     /// -1/0/1 by the field's type; nil when either side is empty or not comparable.
-    private static func compare(_ actual: JSONValue, _ expected: JSONValue, _ field: FieldDefinition, _ dates: PortalDateFormat) -> Int? {
+    private static func compare(
+        _ actual: JSONValue,
+        _ expected: JSONValue,
+        _ field: FieldDefinition,
+        _ dates: PortalDateFormat
+    ) -> Int? {
         if actual == .null { return nil }
         switch field.type {
         case "integer", "user", "crm_category", "crm_company", "crm_contact", "double", "money":
@@ -158,9 +170,13 @@ package indirect enum ItemFilter: Sendable {
             } else {
                 let symbol = pattern[pattern.startIndex + patternOffset]
                 if symbol == "%" {
-                    result = match(textIndex, patternOffset + 1) || (textIndex < text.count && match(textIndex + 1, patternOffset))
+                    result =
+                        match(textIndex, patternOffset + 1)
+                        || (textIndex < text.count && match(textIndex + 1, patternOffset))
                 } else {
-                    result = textIndex < text.count && (symbol == "_" || symbol == text[textIndex]) && match(textIndex + 1, patternOffset + 1)
+                    result =
+                        textIndex < text.count && (symbol == "_" || symbol == text[textIndex])
+                        && match(textIndex + 1, patternOffset + 1)
                 }
             }
             memo[textIndex][patternOffset] = result

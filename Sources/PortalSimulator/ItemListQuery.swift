@@ -35,7 +35,12 @@ package struct ItemListQuery: Sendable {
         if !order.isEmpty {
             matching.sort { left, right in
                 for (field, ascending) in order {
-                    let comparison = Self.compare(left[field.name] ?? .null, right[field.name] ?? .null, field: field, dates: dates)
+                    let comparison = Self.compare(
+                        left[field.name] ?? .null,
+                        right[field.name] ?? .null,
+                        field: field,
+                        dates: dates
+                    )
                     if comparison != 0 { return ascending ? comparison < 0 : comparison > 0 }
                 }
                 return (left["id"]?.intValue ?? 0) < (right["id"]?.intValue ?? 0)
@@ -49,7 +54,9 @@ package struct ItemListQuery: Sendable {
         return (rows, matching.count, next)
     }
 
-    private static func compare(_ left: JSONValue, _ right: JSONValue, field: FieldDefinition, dates: PortalDateFormat) -> Int {
+    private static func compare(_ left: JSONValue, _ right: JSONValue, field: FieldDefinition, dates: PortalDateFormat)
+        -> Int
+    {
         if left == right { return 0 }
         if left == .null { return -1 }
         if right == .null { return 1 }

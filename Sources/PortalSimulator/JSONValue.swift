@@ -31,7 +31,8 @@ package enum JSONValue: Sendable, Equatable {
         switch self {
         case .int(let number): number
         case .double(let number): Int(exactly: number.rounded(.towardZero))
-        case .string(let text): Int(text.trimmingSpaces) ?? Double(text.trimmingSpaces).flatMap { Int(exactly: $0.rounded(.towardZero)) }
+        case .string(let text):
+            Int(text.trimmingSpaces) ?? Double(text.trimmingSpaces).flatMap { Int(exactly: $0.rounded(.towardZero)) }
         case .bool(let flag): flag ? 1 : 0
         case .null, .array, .object: nil
         }

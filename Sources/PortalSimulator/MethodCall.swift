@@ -30,35 +30,3 @@ package struct MethodCall: Sendable {
         self["useOriginalUfNames"]?.stringValue?.uppercased() == "Y"
     }
 }
-
-/// A method's payload plus the list keys the envelope lifts to the top level.
-package struct MethodAnswer: Sendable {
-    package var result: JSONValue
-    package var total: Int?
-    package var next: Int?
-
-    package init(_ result: JSONValue, total: Int? = nil, next: Int? = nil) {
-        self.result = result
-        self.total = total
-        self.next = next
-    }
-}
-
-/// Every method the simulator implements, by lower-case name.
-package enum MethodCatalog {
-    package typealias Handler = @Sendable (MethodCall, inout PortalState) throws(PortalError) -> MethodAnswer
-
-    package static let handlers: [String: Handler] = {
-        var all: [String: Handler] = [:]
-        all.merge(ItemMethods.handlers) { first, _ in first }
-        all.merge(DealLegacyMethods.handlers) { first, _ in first }
-        all.merge(EventMethods.handlers) { first, _ in first }
-        all.merge(SystemMethods.handlers) { first, _ in first }
-        return all
-    }()
-
-    /// True when the portal offers `method` (implemented and not disabled on this portal). `batch` included.
-    package static func isAvailable(_ method: String, on configuration: PortalConfiguration) -> Bool {
-        (handlers[method] != nil || method == "batch") && !configuration.disabledMethods.contains(method)
-    }
-}

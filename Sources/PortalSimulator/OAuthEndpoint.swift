@@ -12,7 +12,11 @@ struct OAuthEndpoint {
             return failure(.invalidRequest, "Unsupported grant_type; only refresh_token is simulated")
         }
         let clientId = parameters["client_id"]?.stringValue ?? ""
-        guard let portal = simulator.portals.first(where: { portal in portal.update { $0.configuration.clientId == clientId } }) else {
+        guard
+            let portal = simulator.portals.first(where: { portal in
+                portal.update { $0.configuration.clientId == clientId }
+            })
+        else {
             return failure(.invalidClient, "Invalid client id")
         }
         let secret = parameters["client_secret"]?.stringValue ?? ""

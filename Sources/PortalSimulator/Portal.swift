@@ -70,7 +70,8 @@ package final class Portal: Sendable {
     }
 
     /// Reads or changes the state atomically (admin API, tests).
-    package func withState<Value>(_ body: (inout PortalState) throws(PortalError) -> Value) throws(PortalError) -> Value {
+    package func withState<Value>(_ body: (inout PortalState) throws(PortalError) -> Value) throws(PortalError) -> Value
+    {
         try state.withLock { state throws(PortalError) -> Value in try body(&state) }
     }
 

@@ -46,6 +46,11 @@ package struct PortalConfiguration: Sendable, Equatable {
     package var enforcesStageRequirements: Bool
     /// Whether `rest_offline_extended` is on (`feature.get`).
     package var offlineEventsAvailable: Bool
+    /// `event.*` methods work only with application (OAuth) auth, as `event-bind.md` states; webhooks get
+    /// 403 `WRONG_AUTH_TYPE`. Turn off only to simulate a lenient portal.
+    package var eventMethodsRequireApplication: Bool
+    /// Entity types the portal has: deals (2) and/or the smart process; others answer `NOT_FOUND` "SPA not found".
+    package var entityTypeIds: Set<Int>
 
     package init(
         domain: String,
@@ -76,6 +81,8 @@ package struct PortalConfiguration: Sendable, Equatable {
         self.operatingCostSeconds = [:]
         self.enforcesStageRequirements = true
         self.offlineEventsAvailable = true
+        self.entityTypeIds = [2, smartProcessEntityTypeId]
+        self.eventMethodsRequireApplication = true
     }
 
     /// Reads the admin API's portal description; missing keys keep their defaults.
@@ -97,6 +104,9 @@ package struct PortalConfiguration: Sendable, Equatable {
         if let lifetime = json["accessTokenLifetimeSeconds"]?.doubleValue { accessTokenLifetimeSeconds = lifetime }
         if let enforce = json["enforcesStageRequirements"] { enforcesStageRequirements = enforce.isTruthy }
         if let offline = json["offlineEventsAvailable"] { offlineEventsAvailable = offline.isTruthy }
+        if let strict = json["eventMethodsRequireApplication"] { eventMethodsRequireApplication = strict.isTruthy }
+        if let types = json["entityTypeIds"] { entityTypeIds = Set(types.elements.compactMap(\.intValue)) }
+        if let plan = json["plan"]?.stringValue, Plan(rawValue: plan) == .box { operatingLimits.isEnabled = false }
     }
 
     /// The request limit in force: the override, else the plan's.

@@ -31,6 +31,7 @@ package struct PortalError: Error, Sendable, Equatable {
         package static let codeEmpty = Code("CODE_EMPTY")
         package static let argument = Code("ERROR_ARGUMENT")
         package static let legacy = Code("")
+        package static let wrongAuthType = Code("WRONG_AUTH_TYPE")
         package static let invalidGrant = Code("invalid_grant")
         package static let invalidClient = Code("invalid_client")
         package static let invalidRequest = Code("invalid_request")

@@ -174,15 +174,6 @@ package final class PortalSimulator: Sendable {
     }
 }
 
-/// The service that owns the simulator's background tasks.
-struct BackgroundWork: Service {
-    let simulator: PortalSimulator
-
-    func run() async throws {
-        await simulator.runJobs()
-    }
-}
-
 /// Builds the simulator application (the executable and tests use this).
 package func makePortalSimulator(
     configuration: SimulatorConfiguration,

@@ -38,7 +38,13 @@ extension PortalState {
                 if binding.isOffline {
                     queueOffline(name: name, data: data, objectKey: "\(schema.entityTypeId):\(id)", now: now)
                 } else {
-                    outbox.append(.deliver(url: binding.handler, body: eventBody(name, binding: binding, data: data, now: now), eventName: name))
+                    outbox.append(
+                        .deliver(
+                            url: binding.handler,
+                            body: eventBody(name, binding: binding, data: data, now: now),
+                            eventName: name
+                        )
+                    )
                 }
             }
         }

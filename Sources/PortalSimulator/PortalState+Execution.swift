@@ -1,11 +1,15 @@
 /// Running one method: availability, the per-method operating limit, the handler and the `time` block.
 extension PortalState {
     /// Runs `call` (a top-level call or a `batch` command) and returns its answer and `time` block.
-    package mutating func perform(_ call: MethodCall, insideBatch: Bool = false) -> (Result<MethodAnswer, PortalError>, JSONValue) {
+    package mutating func perform(_ call: MethodCall, insideBatch: Bool = false) -> (
+        Result<MethodAnswer, PortalError>, JSONValue
+    ) {
         let method = call.method
         statistics.callsByMethod[method, default: 0] += 1
         guard MethodCatalog.isAvailable(method, on: configuration) else {
-            return (.failure(.methodNotFound), timeBlock(method: method, start: call.now, processing: 0, accounted: false))
+            return (
+                .failure(.methodNotFound), timeBlock(method: method, start: call.now, processing: 0, accounted: false)
+            )
         }
         if method == "batch" {
             guard !insideBatch else {
@@ -15,9 +19,16 @@ extension PortalState {
             let result = Result { () throws(PortalError) -> MethodAnswer in try batch(call) }
             return (result, timeBlock(method: method, start: call.now, processing: 0.001, accounted: false))
         }
+        if method.hasPrefix("event."), !call.isApplication, configuration.eventMethodsRequireApplication {
+            let error = PortalError(.wrongAuthType, "Current authorization type is denied for this method", status: 403)
+            return (.failure(error), timeBlock(method: method, start: call.now, processing: 0, accounted: false))
+        }
         guard operatingLimiter.isAllowed(method, at: call.now) else {
             statistics.operatingRefusals += 1
-            return (.failure(.operationTimeLimit), timeBlock(method: method, start: call.now, processing: 0, accounted: true))
+            return (
+                .failure(.operationTimeLimit),
+                timeBlock(method: method, start: call.now, processing: 0, accounted: true)
+            )
         }
         let handler = MethodCatalog.handlers[method]!
         let result = Result { () throws(PortalError) -> MethodAnswer in try handler(call, &self) }
@@ -39,7 +50,9 @@ extension PortalState {
             JSONMember(key: "date_finish", value: .string(dates.string(fromUnix: finish))),
         ]
         if accounted, operatingLimiter.limits.isEnabled {
-            members.append(JSONMember(key: "operating_reset_at", value: .int(operatingLimiter.resetAt(method, at: start))))
+            members.append(
+                JSONMember(key: "operating_reset_at", value: .int(operatingLimiter.resetAt(method, at: start)))
+            )
             members.append(JSONMember(key: "operating", value: .double(operatingLimiter.operating(method, at: start))))
         }
         return .object(members)

@@ -38,7 +38,9 @@ extension PortalState {
         item["assignedById"] = .int(user)
         item["companyId"] = .int(0)
         item["contactId"] = .int(0)
-        item["begindate"] = .string(dates.string(fromUnix: (now / 86_400).rounded(.down) * 86_400 - Double(configuration.utcOffsetSeconds)))
+        item["begindate"] = .string(
+            dates.string(fromUnix: (now / 86_400).rounded(.down) * 86_400 - Double(configuration.utcOffsetSeconds))
+        )
         item["createdTime"] = stamp
         item["updatedTime"] = stamp
         item["movedTime"] = stamp
@@ -150,7 +152,9 @@ extension PortalState {
     }
 
     private mutating func scheduleRobots(schema: EntityTypeSchema, item: [String: JSONValue], previousStage: String?) {
-        guard let stage = item["stageId"]?.stringValue, stage != previousStage, let id = item["id"]?.intValue else { return }
+        guard let stage = item["stageId"]?.stringValue, stage != previousStage, let id = item["id"]?.intValue else {
+            return
+        }
         for rule in robots where rule.entityTypeId == schema.entityTypeId && rule.stageId == stage {
             outbox.append(.robot(rule, itemId: id))
         }

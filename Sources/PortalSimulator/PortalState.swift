@@ -91,7 +91,9 @@ package struct PortalState: Sendable {
         self.configuration = configuration
         self.publicBaseURL = publicBaseURL
         let smartProcess = EntityTypeSchema.smartProcess(entityTypeId: configuration.smartProcessEntityTypeId)
-        schemas = [2: .deals(), smartProcess.entityTypeId: smartProcess]
+        schemas = [2: .deals(), smartProcess.entityTypeId: smartProcess].filter {
+            configuration.entityTypeIds.contains($0.key)
+        }
         rateLimiter = RequestRateLimiter(limits: configuration.effectiveRequestLimits)
         operatingLimiter = OperatingTimeLimiter(limits: configuration.operatingLimits)
         nextItemId = [2: 1, smartProcess.entityTypeId: 1]

@@ -16,7 +16,12 @@ package struct SimulatorResponder: HTTPResponder {
         let bodyBytes = Array(buffer: try await request.body.collect(upTo: Self.maximumBodySize))
         if path.hasPrefix("/_sim/") || path == "/_sim" {
             let admin = AdminRoutes(simulator: simulator)
-            let (status, body) = admin.handle(method: request.method.rawValue, path: path, body: bodyBytes, query: request.uri.query ?? "")
+            let (status, body) = admin.handle(
+                method: request.method.rawValue,
+                path: path,
+                body: bodyBytes,
+                query: request.uri.query ?? ""
+            )
             return Self.json(status, body)
         }
         var domain = Self.host(of: request)
@@ -38,7 +43,10 @@ package struct SimulatorResponder: HTTPResponder {
             if let newDomain = simulator.renamedDomain(domain) {
                 return Self.redirect(request: request, oldDomain: domain, newDomain: newDomain, prefix: prefix)
             }
-            return Self.json(404, ["error": "PORTAL_NOT_FOUND", "error_description": .string("Portal \(domain) not found")])
+            return Self.json(
+                404,
+                ["error": "PORTAL_NOT_FOUND", "error_description": .string("Portal \(domain) not found")]
+            )
         }
         guard restPath.hasPrefix("/rest/") else {
             return Self.json(404, PortalError.methodNotFound.body)
@@ -47,7 +55,8 @@ package struct SimulatorResponder: HTTPResponder {
             portal.countError(failure)
             return Self.json(failure.status, failure.body)
         }
-        guard let restRequest = RestRequest(restPath: restPath.dropFirst("/rest/".count), parameters: parameters.value) else {
+        guard let restRequest = RestRequest(restPath: restPath.dropFirst("/rest/".count), parameters: parameters.value)
+        else {
             portal.countError(.methodNotFound)
             return Self.json(404, PortalError.methodNotFound.body)
         }
@@ -62,7 +71,8 @@ package struct SimulatorResponder: HTTPResponder {
     }
 
     /// Plays an injected fault.
-    private func actOut(_ rule: FaultRule, call: MethodCall, portal: Portal, context: Context) async throws -> Response {
+    private func actOut(_ rule: FaultRule, call: MethodCall, portal: Portal, context: Context) async throws -> Response
+    {
         switch rule.action {
         case .serviceUnavailable:
             portal.countError(.queryLimitExceeded)
@@ -73,7 +83,9 @@ package struct SimulatorResponder: HTTPResponder {
             return Self.json(500, PortalError.internalServerError.body)
         case .slow:
             try await Task.sleep(for: .milliseconds(rule.delayMilliseconds))
-            guard case .respond(let status, let body) = portal.execute(call) else { return Self.json(500, PortalError.internalServerError.body) }
+            guard case .respond(let status, let body) = portal.execute(call) else {
+                return Self.json(500, PortalError.internalServerError.body)
+            }
             return Self.json(status, body)
         case .dropConnection:
             if rule.afterWrite { _ = portal.execute(call) }
@@ -83,7 +95,8 @@ package struct SimulatorResponder: HTTPResponder {
     }
 
     /// `auth` and method parameters from the query string merged with a form or JSON body (body wins).
-    static func parameters(query: String, body: [UInt8], request: Request) -> (value: JSONValue, failure: PortalError?) {
+    static func parameters(query: String, body: [UInt8], request: Request) -> (value: JSONValue, failure: PortalError?)
+    {
         var members = FormParameters.decode(query).members
         func merge(_ extra: [JSONMember]) {
             for member in extra {

@@ -45,13 +45,17 @@ package enum SystemMethods {
     }
 
     static func appInfo(_ call: MethodCall, _ state: inout PortalState) throws(PortalError) -> MethodAnswer {
-        let license = state.configuration.plan == .enterprise ? "ent" : (state.configuration.plan == .box ? "selfhosted" : "pro")
+        let license =
+            state.configuration.plan == .enterprise ? "ent" : (state.configuration.plan == .box ? "selfhosted" : "pro")
         guard call.isApplication else {
-            return MethodAnswer(["SCOPE": .array(state.configuration.scopes.map { .string($0) }), "LICENSE": .string("en_\(license)")])
+            return MethodAnswer([
+                "SCOPE": .array(state.configuration.scopes.map { .string($0) }), "LICENSE": .string("en_\(license)"),
+            ])
         }
         return MethodAnswer(
             [
-                "ID": "1", "CODE": .string(state.configuration.clientId), "VERSION": "1", "STATUS": "L", "INSTALLED": true,
+                "ID": "1", "CODE": .string(state.configuration.clientId), "VERSION": "1", "STATUS": "L",
+                "INSTALLED": true,
                 "PAYMENT_EXPIRED": "N", "DAYS": .null, "LANGUAGE_ID": "en", "LICENSE": .string("en_\(license)"),
                 "LICENSE_TYPE": .string(license), "LICENSE_FAMILY": .string(license),
             ]

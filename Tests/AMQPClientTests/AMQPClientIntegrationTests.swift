@@ -148,6 +148,25 @@ struct AMQPClientIntegrationTests {
         }
     }
 
+    @Test func theConsumerReconnectsAfterTheBrokerClosesTheConnection() async throws {
+        let broker = try await AMQPBrokerFixture.connect()
+        try await broker.withQueue("connection-close") { queue in
+            let publisher = try await broker.publisher()
+            try await publisher.publish(Array("kept".utf8), exchange: "", routingKey: queue)
+            await publisher.close()
+            let consumer = try await AMQPConsumer.start(queue: queue, prefetch: 1, configuration: broker.configuration)
+            let before = try await consumer.next()
+            try await consumer.provokeConnectionCloseByBrokerForTesting()
+            let after = try await consumer.next()
+            #expect(after.body == before.body)
+            #expect(after.redelivered)
+            #expect(try await consumer.ack(before) == .stale)
+            #expect(try await consumer.ack(after) == .settled)
+            await consumer.close()
+            #expect(try await broker.admin.declareQueuePassive(queue).messageCount == 0)
+        }
+    }
+
     @Test func aMessageLeftUnackedByAClosedConsumerGoesToTheNextConsumer() async throws {
         let broker = try await AMQPBrokerFixture.connect()
         try await broker.withQueue("handover") { queue in

@@ -61,6 +61,8 @@ final class TestHTTPServer: Sendable {
     private struct State {
         var acceptCount = 0
         var requests: [RecordedRequest] = []
+        /// Requests received on each accepted connection, by accept order.
+        var requestsPerConnection: [Int] = []
         var openSockets: Set<Int32> = []
         var stopped = false
     }
@@ -85,6 +87,9 @@ final class TestHTTPServer: Sendable {
     var acceptCount: Int { state.withLock { $0.acceptCount } }
 
     var requests: [RecordedRequest] { state.withLock { $0.requests } }
+
+    /// How many requests each accepted connection carried, in accept order.
+    var requestsPerConnection: [Int] { state.withLock { $0.requestsPerConnection } }
 
     /// Stops accepting and wakes every connection thread; blocked reads return and threads exit.
     func stop() {
@@ -141,18 +146,19 @@ final class TestHTTPServer: Sendable {
                 if errno == EINTR { continue }
                 return
             }
-            let accepted = state.withLock { state in
-                guard !state.stopped else { return false }
+            let index: Int? = state.withLock { state in
+                guard !state.stopped else { return nil }
                 state.acceptCount += 1
+                state.requestsPerConnection.append(0)
                 state.openSockets.insert(connection)
-                return true
+                return state.acceptCount - 1
             }
-            guard accepted else {
+            guard let index else {
                 close(connection)
                 return
             }
             let thread = Thread { [self] in
-                serve(connection)
+                serve(connection, index: index)
                 _ = state.withLock { $0.openSockets.remove(connection) }
                 close(connection)
             }
@@ -161,26 +167,26 @@ final class TestHTTPServer: Sendable {
         }
     }
 
-    private func serve(_ connection: Int32) {
+    private func serve(_ connection: Int32, index: Int) {
         var reader = RequestReader(socket: connection)
         switch behavior {
         case .respond(let answer):
             while let request = reader.next() {
-                record(request)
+                record(request, connection: index)
                 guard send(answer(request).bytes, on: connection) else { return }
             }
         case .neverAnswer:
-            if let request = reader.next() { record(request) }
+            if let request = reader.next() { record(request, connection: index) }
             while reader.next() != nil {}
         case .closeAfterRequest:
-            if let request = reader.next() { record(request) }
+            if let request = reader.next() { record(request, connection: index) }
         case .answerWithoutReading(let response):
             _ = send(response.bytes, on: connection)
             // Drain (and record anything that parses as HTTP) so closing does not turn into a reset.
-            while let request = reader.next() { record(request) }
+            while let request = reader.next() { record(request, connection: index) }
         case .dribble(let bodyBytes, let interval):
             guard let request = reader.next() else { return }
-            record(request)
+            record(request, connection: index)
             guard send(Array("HTTP/1.1 200 OK\r\nContent-Length: \(bodyBytes)\r\n\r\n".utf8), on: connection) else {
                 return
             }
@@ -191,8 +197,11 @@ final class TestHTTPServer: Sendable {
         }
     }
 
-    private func record(_ request: RecordedRequest) {
-        state.withLock { $0.requests.append(request) }
+    private func record(_ request: RecordedRequest, connection index: Int) {
+        state.withLock { state in
+            state.requests.append(request)
+            state.requestsPerConnection[index] += 1
+        }
     }
 
     private func send(_ bytes: [UInt8], on connection: Int32) -> Bool {

@@ -13,7 +13,9 @@ import Testing
                 contentType: "application/x-www-form-urlencoded"
             )
             #expect(answer.status == 401)
-            #expect(answer.json == ["error": "INVALID_CREDENTIALS", "error_description": "Invalid request credentials"])
+            #expect(
+                answer.json == ["error": "INVALID_CREDENTIALS", "error_description": "Invalid request credentials"]
+            )
         }
     }
 
@@ -47,22 +49,37 @@ import Testing
             let base = "/portal/\(SimulatorHarness.domain)/rest/"
             let viaQuery = try await client.get(base + "server.time.json?auth=\(access)")
             #expect(viaQuery.status == 200)
-            let viaBody = try await client.raw(base + "crm.item.list", body: #"{"entityTypeId":2,"auth":"\#(access)"}"#, contentType: "application/json")
+            let viaBody = try await client.raw(
+                base + "crm.item.list",
+                body: #"{"entityTypeId":2,"auth":"\#(access)"}"#,
+                contentType: "application/json"
+            )
             #expect(viaBody.status == 200)
             harness.clock.advance(by: 3601)
             let expired = try await client.get(base + "server.time.json?auth=\(access)")
             #expect(expired.status == 401)
-            #expect(expired.json == ["error": "expired_token", "error_description": "The access token provided has expired"])
+            #expect(
+                expired.json == [
+                    "error": "expired_token", "error_description": "The access token provided has expired",
+                ]
+            )
 
-            let refreshPath = "/oauth/token/?grant_type=refresh_token&client_id=\(clientId)&client_secret=\(secret)&refresh_token=\(refresh)"
+            let refreshPath =
+                "/oauth/token/?grant_type=refresh_token&client_id=\(clientId)&client_secret=\(secret)&refresh_token=\(refresh)"
             let renewed = try await client.get(refreshPath)
             #expect(renewed.status == 200)
-            for key in ["access_token", "refresh_token", "expires_in", "member_id", "domain", "client_endpoint", "server_endpoint", "scope", "expires", "status", "user_id"] {
+            for key in [
+                "access_token", "refresh_token", "expires_in", "member_id", "domain", "client_endpoint",
+                "server_endpoint", "scope", "expires", "status", "user_id",
+            ] {
                 #expect(renewed.json[key] != nil, "missing \(key)")
             }
             #expect(renewed.json["expires_in"] == .int(3600))
             #expect(renewed.json["domain"] == "oauth.bitrix.info")
-            #expect(renewed.json["client_endpoint"] == .string("http://127.0.0.1:8090/portal/\(SimulatorHarness.domain)/rest/"))
+            #expect(
+                renewed.json["client_endpoint"]
+                    == .string("http://127.0.0.1:8090/portal/\(SimulatorHarness.domain)/rest/")
+            )
             #expect(renewed.json["refresh_token"] != .string(refresh))
             let newAccess = try #require(renewed.json["access_token"]?.stringValue)
             #expect(try await client.get(base + "server.time.json?auth=\(newAccess)").status == 200)
@@ -81,11 +98,17 @@ import Testing
     @Test func renamedPortalRedirects() async throws {
         let harness = SimulatorHarness()
         try await harness.run { client in
-            let renamed = try await client.admin(.post, "portals/\(SimulatorHarness.domain)/rename", ["domain": "acme-new.bitrix24.ru"])
+            let renamed = try await client.admin(
+                .post,
+                "portals/\(SimulatorHarness.domain)/rename",
+                ["domain": "acme-new.bitrix24.ru"]
+            )
             #expect(renamed.status == 200)
             let old = try await client.get(client.webhookPath + "server.time.json?x=1")
             #expect(old.status == 302)
-            let newPath = "/portal/acme-new.bitrix24.ru" + client.webhookPath.dropFirst("/portal/\(SimulatorHarness.domain)".count)
+            let newPath =
+                "/portal/acme-new.bitrix24.ru"
+                + client.webhookPath.dropFirst("/portal/\(SimulatorHarness.domain)".count)
             let location = try #require(old.location)
             #expect(location.hasSuffix(newPath + "server.time.json?x=1"))
             let moved = try await client.get(newPath + "server.time")

@@ -30,12 +30,19 @@ import Testing
     /// `result: true`; errors have an empty code ("Not found", "ID is not defined or invalid.").
     @Test func listUpdateDeleteAndErrors() async throws {
         try await SimulatorHarness().run { client in
-            _ = try await client.admin(.post, "portals/\(SimulatorHarness.domain)/seed", ["entityTypeId": 2, "count": 60])
+            _ = try await client.admin(
+                .post,
+                "portals/\(SimulatorHarness.domain)/seed",
+                ["entityTypeId": 2, "count": 60]
+            )
             let list = try await client.form("crm.deal.list", "select[]=ID&select[]=TITLE&filter[>ID]=5&order[ID]=DESC")
             #expect(list.json["total"] == .int(55))
             #expect(list.json["next"] == .int(50))
             #expect(list.json.at("result", 0) == ["ID": "60", "TITLE": "Deal #60"])
-            let updated = try await client.call("crm.deal.update", ["id": 3, "fields": ["TITLE": "Renamed", "CATEGORY_ID": 3]])
+            let updated = try await client.call(
+                "crm.deal.update",
+                ["id": 3, "fields": ["TITLE": "Renamed", "CATEGORY_ID": 3]]
+            )
             #expect(updated.json["result"] == true)
             let item = try await client.call("crm.item.get", ["entityTypeId": 2, "id": 3])
             #expect(item.json.at("result", "item", "title") == "Renamed")

@@ -10,7 +10,9 @@ import Testing
                 "crm.item.add",
                 [
                     "entityTypeId": 2,
-                    "fields": ["title": "ERP order SO-1", "originatorId": "erp", "originId": "SO-1", "opportunity": 15250.5],
+                    "fields": [
+                        "title": "ERP order SO-1", "originatorId": "erp", "originId": "SO-1", "opportunity": 15250.5,
+                    ],
                 ]
             )
             #expect(answer.status == 200)
@@ -25,14 +27,22 @@ import Testing
             #expect(item["createdTime"]?.stringValue?.hasSuffix("+03:00") == true)
             #expect(item["updatedTime"] == item["createdTime"])
             let time = try #require(answer.json["time"])
-            #expect(time.keys == ["start", "finish", "duration", "processing", "date_start", "date_finish", "operating_reset_at", "operating"])
+            #expect(
+                time.keys == [
+                    "start", "finish", "duration", "processing", "date_start", "date_finish", "operating_reset_at",
+                    "operating",
+                ]
+            )
         }
     }
 
     /// api-reference/crm/universal/crm-item-add.md: a smart process has `xmlId` and no `originId`.
     @Test func smartProcessItemsHaveXmlIdAndNoOriginId() async throws {
         try await SimulatorHarness().run { client in
-            let answer = try await client.form("crm.item.add", "entityTypeId=1280&fields[title]=Ticket&fields[xmlId]=T-9")
+            let answer = try await client.form(
+                "crm.item.add",
+                "entityTypeId=1280&fields[title]=Ticket&fields[xmlId]=T-9"
+            )
             let item = try #require(answer.json.at("result", "item"))
             #expect(item["xmlId"] == "T-9")
             #expect(item["originId"] == nil)
@@ -64,8 +74,14 @@ import Testing
         let harness = SimulatorHarness()
         try await harness.run { client in
             let created = try await client.call("crm.item.add", ["entityTypeId": 2, "fields": ["title": "A"]])
-            let first = try await client.call("crm.item.update", ["entityTypeId": 2, "id": 1, "fields": ["title": "B"]])
-            let second = try await client.call("crm.item.update", ["entityTypeId": 2, "id": 1, "fields": ["title": "C"]])
+            let first = try await client.call(
+                "crm.item.update",
+                ["entityTypeId": 2, "id": 1, "fields": ["title": "B"]]
+            )
+            let second = try await client.call(
+                "crm.item.update",
+                ["entityTypeId": 2, "id": 1, "fields": ["title": "C"]]
+            )
             #expect(first.status == 200)
             #expect(first.json.at("result", "item", "title") == "B")
             let times = [created, first, second].compactMap { $0.json.at("result", "item", "updatedTime")?.stringValue }
@@ -102,7 +118,11 @@ import Testing
             #expect(fields.at("ufCrm5_1721812814433", "isDynamic") == true)
             #expect(fields.at("ufCrm5_1721812814433", "upperName") == "UF_CRM_5_1721812814433")
             #expect(fields["UF_CRM_5_1721812814433"] == nil)
-            #expect(fields.at("title")?.keys == ["type", "isRequired", "isReadOnly", "isImmutable", "isMultiple", "isDynamic", "title", "upperName"])
+            #expect(
+                fields.at("title")?.keys == [
+                    "type", "isRequired", "isReadOnly", "isImmutable", "isMultiple", "isDynamic", "title", "upperName",
+                ]
+            )
             let original = try await client.call("crm.item.fields", ["entityTypeId": 1280, "useOriginalUfNames": "Y"])
             #expect(original.json.at("result", "fields", "UF_CRM_5_1721812814433", "type") == "string")
             #expect(original.json.at("result", "fields", "ufCrm5_1721812814433") == nil)
@@ -116,7 +136,13 @@ import Testing
             for (index, title) in ["alpha", "beta", "gamma", "delta"].enumerated() {
                 _ = try await client.call(
                     "crm.item.add",
-                    ["entityTypeId": 2, "fields": ["title": .string(title), "opportunity": .int(index * 100), "originId": .string("SO-\(index)")]]
+                    [
+                        "entityTypeId": 2,
+                        "fields": [
+                            "title": .string(title), "opportunity": .int(index * 100),
+                            "originId": .string("SO-\(index)"),
+                        ],
+                    ]
                 )
             }
             func ids(_ parameters: JSONValue) async throws -> [Int] {
@@ -125,7 +151,9 @@ import Testing
                 return (answer.json.at("result", "items")?.elements ?? []).compactMap { $0["id"]?.intValue }
             }
             #expect(try await ids(["entityTypeId": 2, "filter": [">opportunity": 100]]) == [3, 4])
-            #expect(try await ids(["entityTypeId": 2, "filter": [">=opportunity": 100, "<opportunity": 300]]) == [2, 3])
+            #expect(
+                try await ids(["entityTypeId": 2, "filter": [">=opportunity": 100, "<opportunity": 300]]) == [2, 3]
+            )
             #expect(try await ids(["entityTypeId": 2, "filter": ["@id": [1, 4]]]) == [1, 4])
             #expect(try await ids(["entityTypeId": 2, "filter": ["!@id": [1, 4]]]) == [2, 3])
             #expect(try await ids(["entityTypeId": 2, "filter": ["%title": "lt"]]) == [4])
@@ -135,7 +163,9 @@ import Testing
             #expect(try await ids(["entityTypeId": 2, "filter": ["=originId": "SO-2"]]) == [3])
             #expect(try await ids(["entityTypeId": 2, "order": ["opportunity": "DESC"]]) == [4, 3, 2, 1])
             #expect(
-                try await ids(["entityTypeId": 2, "filter": ["logic": "OR", "0": ["title": "alpha"], "1": ["title": "delta"]]]) == [1, 4]
+                try await ids([
+                    "entityTypeId": 2, "filter": ["logic": "OR", "0": ["title": "alpha"], "1": ["title": "delta"]],
+                ]) == [1, 4]
             )
             let selected = try await client.form("crm.item.list", "entityTypeId=2&select[]=title&filter[>id]=3")
             #expect(selected.json.at("result", "items", 0)?.keys == ["id", "title"])
@@ -143,7 +173,12 @@ import Testing
             #expect(selected.json["next"] == nil)
             let bad = try await client.call("crm.item.list", ["entityTypeId": 2, "filter": ["FOO": 1]])
             #expect(bad.status == 400)
-            #expect(bad.json == ["error": "INVALID_ARG_VALUE", "error_description": "Invalid filter: field 'FOO' is not allowed in filter"])
+            #expect(
+                bad.json == [
+                    "error": "INVALID_ARG_VALUE",
+                    "error_description": "Invalid filter: field 'FOO' is not allowed in filter",
+                ]
+            )
             let badOrder = try await client.call("crm.item.list", ["entityTypeId": 2, "order": ["id": "UP"]])
             #expect(badOrder.status == 400)
             #expect(badOrder.json["error"] == "INVALID_ARG_VALUE")
@@ -154,7 +189,9 @@ import Testing
     @Test func queryStringCallsWork() async throws {
         try await SimulatorHarness().run { client in
             _ = try await client.form("crm.item.add", "entityTypeId=2&fields%5Btitle%5D=Q%26A")
-            let answer = try await client.get(client.webhookPath + "crm.item.list?entityTypeId=2&select%5B%5D=title&order%5Bid%5D=ASC")
+            let answer = try await client.get(
+                client.webhookPath + "crm.item.list?entityTypeId=2&select%5B%5D=title&order%5Bid%5D=ASC"
+            )
             #expect(answer.status == 200)
             #expect(answer.json.at("result", "items", 0, "title") == "Q&A")
         }

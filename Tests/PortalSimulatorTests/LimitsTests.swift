@@ -36,7 +36,9 @@ import Testing
 
     /// Enterprise portals: 5/s draining 250.
     @Test func enterprisePortalHasTheLargerBucket() async throws {
-        let harness = SimulatorHarness(portals: [PortalConfiguration(domain: SimulatorHarness.domain, plan: .enterprise)])
+        let harness = SimulatorHarness(portals: [
+            PortalConfiguration(domain: SimulatorHarness.domain, plan: .enterprise)
+        ])
         try await harness.run { client in
             for _ in 0..<250 { try await expectStatus(200, client.call("server.time")) }
             try await expectStatus(503, client.call("server.time"))
@@ -96,7 +98,12 @@ import Testing
             #expect(resetAt > Int(harness.clock.now()))
             let blocked = try await client.call("crm.item.list", ["entityTypeId": 2])
             #expect(blocked.status == 429)
-            #expect(blocked.json == ["error": "OPERATION_TIME_LIMIT", "error_description": "Method is blocked due to operation time limit."])
+            #expect(
+                blocked.json == [
+                    "error": "OPERATION_TIME_LIMIT",
+                    "error_description": "Method is blocked due to operation time limit.",
+                ]
+            )
             try await expectStatus(200, client.call("crm.item.fields", ["entityTypeId": 2]))
             harness.clock.advance(by: Double(resetAt) - harness.clock.now() + 1)
             try await expectStatus(200, client.call("crm.item.list", ["entityTypeId": 2]))

@@ -10,14 +10,21 @@ import Testing
     @Test func offsetPagingReturnsEveryIdOnce() async throws {
         let harness = SimulatorHarness()
         try await harness.run { client in
-            let seeded = try await client.admin(.post, "portals/\(SimulatorHarness.domain)/seed", ["entityTypeId": 2, "count": .int(Self.itemCount)])
+            let seeded = try await client.admin(
+                .post,
+                "portals/\(SimulatorHarness.domain)/seed",
+                ["entityTypeId": 2, "count": .int(Self.itemCount)]
+            )
             #expect(seeded.json["created"] == .int(Self.itemCount))
             try await relaxLimits(client)
             var seen: [Int] = []
             var start: Int? = 0
             var pages = 0
             while let offset = start {
-                let page = try await client.call("crm.item.list", ["entityTypeId": 2, "select": ["id"], "start": .int(offset)])
+                let page = try await client.call(
+                    "crm.item.list",
+                    ["entityTypeId": 2, "select": ["id"], "start": .int(offset)]
+                )
                 #expect(page.status == 200)
                 #expect(page.json["total"] == .int(Self.itemCount))
                 let rows = page.json.at("result", "items")?.elements ?? []
@@ -36,7 +43,11 @@ import Testing
     @Test func keysetPagingWithStartMinusOneReturnsEveryIdOnce() async throws {
         let harness = SimulatorHarness()
         try await harness.run { client in
-            _ = try await client.admin(.post, "portals/\(SimulatorHarness.domain)/seed", ["entityTypeId": 1280, "count": .int(Self.itemCount)])
+            _ = try await client.admin(
+                .post,
+                "portals/\(SimulatorHarness.domain)/seed",
+                ["entityTypeId": 1280, "count": .int(Self.itemCount)]
+            )
             try await relaxLimits(client)
             var seen: [Int] = []
             var lastId = 0
@@ -62,20 +73,31 @@ import Testing
     /// Keyset pages chained inside one `batch` with `$result[pN][items][49][id]`, as the official SDKs do.
     @Test func chainedKeysetPagesInsideOneBatch() async throws {
         try await SimulatorHarness().run { client in
-            _ = try await client.admin(.post, "portals/\(SimulatorHarness.domain)/seed", ["entityTypeId": 2, "count": 120])
+            _ = try await client.admin(
+                .post,
+                "portals/\(SimulatorHarness.domain)/seed",
+                ["entityTypeId": 2, "count": 120]
+            )
             var commands: [JSONMember] = [
-                JSONMember(key: "p0", value: "crm.item.list?entityTypeId=2&order[id]=ASC&filter[>id]=0&select[]=id&start=-1")
+                JSONMember(
+                    key: "p0",
+                    value: "crm.item.list?entityTypeId=2&order[id]=ASC&filter[>id]=0&select[]=id&start=-1"
+                )
             ]
             for index in 1..<3 {
                 commands.append(
                     JSONMember(
                         key: "p\(index)",
-                        value: .string("crm.item.list?entityTypeId=2&order[id]=ASC&filter[>id]=$result[p\(index - 1)][items][49][id]&select[]=id&start=-1")
+                        value: .string(
+                            "crm.item.list?entityTypeId=2&order[id]=ASC&filter[>id]=$result[p\(index - 1)][items][49][id]&select[]=id&start=-1"
+                        )
                     )
                 )
             }
             let answer = try await client.call("batch", ["halt": 0, "cmd": .object(commands)])
-            let pages = (0..<3).map { answer.json.at("result", "result", "p\($0)", "items")?.elements.compactMap { $0["id"]?.intValue } ?? [] }
+            let pages = (0..<3).map {
+                answer.json.at("result", "result", "p\($0)", "items")?.elements.compactMap { $0["id"]?.intValue } ?? []
+            }
             #expect(pages[0].first == 1)
             #expect(pages[1].first == 51)
             #expect(pages[2] == Array(101...120))

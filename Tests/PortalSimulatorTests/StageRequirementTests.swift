@@ -15,9 +15,17 @@ import Testing
             )
             #expect(set.status == 200)
             _ = try await client.call("crm.item.add", ["entityTypeId": 2, "fields": ["title": "A"]])
-            let refused = try await client.call("crm.item.update", ["entityTypeId": 2, "id": 1, "fields": ["stageId": "WON"]])
+            let refused = try await client.call(
+                "crm.item.update",
+                ["entityTypeId": 2, "id": 1, "fields": ["stageId": "WON"]]
+            )
             #expect(refused.status == 400)
-            #expect(refused.json == ["error": "CRM_FIELD_ERROR_REQUIRED", "error_description": #"The "Contract number" field is required"#])
+            #expect(
+                refused.json == [
+                    "error": "CRM_FIELD_ERROR_REQUIRED",
+                    "error_description": #"The "Contract number" field is required"#,
+                ]
+            )
             let unchanged = try await client.call("crm.item.get", ["entityTypeId": 2, "id": 1])
             #expect(unchanged.json.at("result", "item", "stageId") == "NEW")
             let legacy = try await client.call("crm.deal.update", ["id": 1, "fields": ["STAGE_ID": "WON"]])
@@ -37,9 +45,15 @@ import Testing
     /// A stage of another pipeline moves the item there (`categoryId` follows the stage); an unknown stage is refused.
     @Test func stageDecidesThePipeline() async throws {
         try await SimulatorHarness().run { client in
-            let added = try await client.call("crm.item.add", ["entityTypeId": 2, "fields": ["stageId": "C3:PREPARATION"]])
+            let added = try await client.call(
+                "crm.item.add",
+                ["entityTypeId": 2, "fields": ["stageId": "C3:PREPARATION"]]
+            )
             #expect(added.json.at("result", "item", "categoryId") == .int(3))
-            let bad = try await client.call("crm.item.update", ["entityTypeId": 2, "id": 1, "fields": ["stageId": "NOPE"]])
+            let bad = try await client.call(
+                "crm.item.update",
+                ["entityTypeId": 2, "id": 1, "fields": ["stageId": "NOPE"]]
+            )
             #expect(bad.status == 400)
             #expect(bad.json["error"] == "CRM_FIELD_ERROR_VALUE_NOT_VALID")
         }

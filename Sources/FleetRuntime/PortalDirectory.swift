@@ -1,0 +1,52 @@
+import Bitrix24
+package import CurlHTTP
+import Foundation
+package import PQClient
+import StructuredLogging
+import Synchronization
+
+/// Finds the registered portal a message names, and keeps it for a short while: registrations change rarely, and
+/// a worker must not ask PostgreSQL for every message. Every credential it loads is registered for log redaction.
+package final class PortalDirectory: Sendable {
+    private struct Entry {
+        var connection: PortalConnection?
+        var loadedAt: ContinuousClock.Instant
+    }
+
+    private let registry: PortalRegistry
+    private let http: CurlHTTPClient
+    private let freshness: Duration
+    private let entries = Mutex<[String: Entry]>([:])
+
+    package init(pool: PQPool, http: CurlHTTPClient, freshness: Duration = .seconds(30)) {
+        self.registry = PortalRegistry(pool: pool)
+        self.http = http
+        self.freshness = freshness
+    }
+
+    /// The portal registered as `domain`, or nil when none is (or it is disabled).
+    package func connection(for domain: String) async throws -> PortalConnection? {
+        let now = ContinuousClock.now
+        if let entry = entries.withLock({ $0[domain] }), now - entry.loadedAt < freshness {
+            return entry.connection
+        }
+        let connection = try await registry.find(domain: domain).flatMap(makeConnection)
+        entries.withLock { $0[domain] = Entry(connection: connection, loadedAt: now) }
+        return connection
+    }
+
+    /// Forgets cached registrations, e.g. after `syncctl portal add` in a test.
+    package func invalidate() {
+        entries.withLock { $0.removeAll() }
+    }
+
+    private func makeConnection(_ registration: PortalRegistration) -> PortalConnection? {
+        guard registration.enabled, let webhookURL = registration.webhookURL else { return nil }
+        for secret in registration.secrets { SecretRedactor.shared.register(secret) }
+        return PortalConnection(
+            registration: registration,
+            client: Bitrix24Client(credentials: .webhook(baseURL: webhookURL), http: http),
+            limit: PortalRequestBudget.Limit.forPlan(registration.plan)
+        )
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import NIOCore
+
+/// What every long-running executable does around its composition root: size the blocking thread pool before
+/// anything uses it, and turn a startup failure into one clear line on standard error and exit status 1.
+package enum WorkerProcess {
+    /// Threads for blocking libpq and libcurl calls; NIO's default (one per core) would let two slow portal calls
+    /// stall every database call of the process.
+    package static let blockingThreads = 32
+
+    package static func prepare() {
+        if ProcessInfo.processInfo.environment["NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT"] == nil {
+            NIOSingletons.blockingPoolThreadCountSuggestion = blockingThreads
+        }
+    }
+
+    package static func run(_ name: String, _ body: () async throws -> Void) async {
+        do {
+            try await body()
+        } catch {
+            FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
+            exit(1)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package import AMQPClient
+package import FleetRuntime
+import Foundation
+package import SyncCore
+
+/// Turns a consumed message into a ``ChangeCandidate``, or says why it cannot be one: bad JSON, a schema
+/// violation, the wrong operation for this queue, an unknown portal or entity, or fields the portal would not take.
+package struct ChangeDecoder: Sendable {
+    package let contract: IntegrationContract
+    package let schema: JSONSchemaValidator
+    package let portals: PortalDirectory
+    package let fieldSchemas: FieldSchemaCache
+    /// The operation this queue carries (`upsert` or `delete`).
+    package let operation: ERPChange.Operation
+
+    package init(
+        contract: IntegrationContract,
+        schema: JSONSchemaValidator,
+        portals: PortalDirectory,
+        fieldSchemas: FieldSchemaCache,
+        operation: ERPChange.Operation
+    ) {
+        self.contract = contract
+        self.schema = schema
+        self.portals = portals
+        self.fieldSchemas = fieldSchemas
+        self.operation = operation
+    }
+
+    package func decode(_ delivery: AMQPDelivery) async -> Result<ChangeCandidate, ChangeRejection> {
+        do {
+            return .success(try await candidate(from: delivery))
+        } catch let rejection as ChangeRejection {
+            return .failure(rejection)
+        } catch {
+            return .failure(ChangeRejection(code: "internal", message: "\(error)", isTransient: true))
+        }
+    }
+
+    private func candidate(from delivery: AMQPDelivery) async throws -> ChangeCandidate {
+        let document: JSONValue
+        do {
+            document = try JSONValue(parsing: delivery.body)
+        } catch {
+            throw ChangeRejection(code: "invalid_json", message: "the message is not JSON: \(error)")
+        }
+        let violations = schema.validate(document)
+        guard violations.isEmpty else {
+            let text = violations.prefix(10).map(\.description).joined(separator: "; ")
+            throw ChangeRejection(code: "schema", message: "the message breaks \(ERPChange.schemaName): \(text)")
+        }
+        let change = try ERPChange.decode(from: Data(delivery.body))
+        guard change.op == operation else {
+            throw ChangeRejection(
+                code: "wrong_queue",
+                message: "an '\(change.op.rawValue)' change arrived on the \(operation.rawValue) queue; publish it "
+                    + "with routing key \(change.entity).\(change.op.rawValue)"
+            )
+        }
+        guard let portal = try await portals.connection(for: change.portal) else {
+            throw ChangeRejection(
+                code: "unknown_portal",
+                message: "portal '\(change.portal)' is not registered (or is disabled); register it with "
+                    + "syncctl portal add"
+            )
+        }
+        guard let mapping = contract.entity(named: change.entity), let entityTypeId = portal.entityTypeId(for: change.entity)
+        else {
+            throw ChangeRejection(
+                code: "unknown_entity",
+                message: "entity '\(change.entity)' is not mapped for portal '\(change.portal)'; known: "
+                    + portal.registration.entityTypes.keys.sorted().joined(separator: ", ")
+            )
+        }
+        if operation == .upsert, let fields = change.fields?.objectValue {
+            let schemaFields: JSONObject
+            do {
+                schemaFields = try await fieldSchemas.fields(of: portal, entityTypeId: entityTypeId)
+            } catch {
+                throw ChangeRejection(
+                    code: "fields_unavailable",
+                    message: "crm.item.fields could not be read and no cached schema exists: \(error)",
+                    isTransient: true
+                )
+            }
+            let problems = FieldValidation.problems(of: fields, against: schemaFields, entity: change.entity)
+            guard problems.isEmpty else {
+                throw ChangeRejection(code: "invalid_fields", message: problems.joined(separator: "; "))
+            }
+        }
+        let key: IdempotencyKey?
+        if operation == .upsert {
+            key = try contract.upsertKey(for: change, entityTypeId: entityTypeId)
+        } else {
+            key = try change.id.map { id throws(ContractError) in
+                try contract.deleteKey(portal: change.portal, entityTypeId: entityTypeId, id: id, opType: "delete")
+            }
+        }
+        return ChangeCandidate(
+            delivery: delivery,
+            change: change,
+            portal: portal,
+            mapping: mapping,
+            entityTypeId: entityTypeId,
+            key: key,
+            attempt: MessageHeaders.attempt(of: delivery.properties),
+            traceID: MessageHeaders.traceID(of: delivery.properties) ?? change.messageId
+        )
+    }
+}

@@ -1,0 +1,21 @@
+/// What PostgreSQL knows about one change before it is written: the ledger row of its key (if any) and the item
+/// map row of its item (if any).
+package struct LedgerState: Sendable, Equatable {
+    /// The ledger status of the key: `done`, `in_progress`, `failed`, `stale`, `superseded`, `dead`, or nil.
+    package var status: String?
+    package var ledgerItemID: Int64?
+    /// The portal item id from the item map, if the item was written before.
+    package var mappedItemID: Int64?
+    /// The `changedAt` of the newest change applied to the item, as Unix seconds.
+    package var lastChangedAt: Double?
+
+    package init(status: String? = nil, ledgerItemID: Int64? = nil, mappedItemID: Int64? = nil, lastChangedAt: Double? = nil) {
+        self.status = status
+        self.ledgerItemID = ledgerItemID
+        self.mappedItemID = mappedItemID
+        self.lastChangedAt = lastChangedAt
+    }
+
+    /// A previous attempt may have reached the portal without its outcome being recorded.
+    package var mayHaveWritten: Bool { status == "in_progress" || status == "failed" }
+}

@@ -1,0 +1,270 @@
+package import AMQPClient
+import Bitrix24
+package import FleetRuntime
+import Foundation
+package import Logging
+package import PQClient
+package import SyncCore
+
+/// Applies a batch of ERP upserts to the portal with an exactly-once effect (seed §6, DESIGN.md):
+///
+/// 1. decode and validate each message; a bad one is dead-lettered with its reason;
+/// 2. of several changes to one item, only the newest is written, the others are recorded `superseded`;
+/// 3. take each item's advisory lock (another replica writing the same item: hold the message briefly);
+/// 4. skip keys already `done` (no portal call) and changes older than the newest applied (`stale`);
+/// 5. commit `in_progress` ledger rows, so a crash after the portal call is recognised on redelivery;
+/// 6. find items without a map entry on the portal by `originId` / `xmlId` (one list command for the batch);
+/// 7. add or update them in one `batch` request (one request against the portal's limit for up to 50 changes);
+/// 8. commit ledger rows, item map and write outcomes; publish `<entity>.synced`; route failures to retry
+///    delays or the dead-letter queue.
+///
+/// `process` returns once every message's outcome is committed or safely published, so the caller may then
+/// acknowledge all of them; if it throws, nothing is lost by requeueing the whole batch, since every step is
+/// idempotent by key.
+package struct UpsertProcessor: Sendable {
+    package let contract: IntegrationContract
+    package let decoder: ChangeDecoder
+    package let ledger: ItemLedger
+    package let budget: PortalRequestBudget
+    package let router: MessageRouter
+    package let pool: PQPool
+    package let logger: Logger
+    private let settlement: WriteSettlement
+
+    package init(
+        contract: IntegrationContract,
+        decoder: ChangeDecoder,
+        pool: PQPool,
+        router: MessageRouter,
+        changes: AMQPPublisher,
+        logger: Logger
+    ) {
+        self.contract = contract
+        self.decoder = decoder
+        let ledger = ItemLedger(pool: pool)
+        let budget = PortalRequestBudget(pool: pool)
+        self.ledger = ledger
+        self.budget = budget
+        self.router = router
+        self.pool = pool
+        self.logger = logger
+        self.settlement = WriteSettlement(
+            operation: .upsert,
+            policy: contract.retryPolicy(for: .upsert),
+            ledger: ledger,
+            budget: budget,
+            router: router,
+            changes: changes,
+            logger: logger
+        )
+    }
+
+    package func process(_ deliveries: [AMQPDelivery]) async throws {
+        var candidates: [ChangeCandidate] = []
+        for delivery in deliveries {
+            switch await decoder.decode(delivery) {
+            case .success(let candidate): candidates.append(candidate)
+            case .failure(let rejection): try await settlement.reject(delivery, rejection)
+            }
+        }
+        for group in Dictionary(grouping: candidates, by: \.portal.domain).values {
+            try await write(group)
+        }
+    }
+
+    // MARK: steps
+
+    /// Steps 2 to 8 for the changes of one portal.
+    private func write(_ group: [ChangeCandidate]) async throws {
+        var superseded: [LedgerEntry] = []
+        var newest: [ItemLedger.ItemKey: ChangeCandidate] = [:]
+        for candidate in group {
+            if let current = newest[candidate.item], current.change.changedAt > candidate.change.changedAt {
+                superseded.append(settlement.entry(candidate, status: "superseded"))
+            } else {
+                if let current = newest[candidate.item] { superseded.append(settlement.entry(current, status: "superseded")) }
+                newest[candidate.item] = candidate
+            }
+        }
+        try await ledger.record(superseded)
+
+        try await pool.withConnection { lockConnection in
+            let locked = try await ledger.tryLock(Array(newest.keys), on: lockConnection)
+            do {
+                try await writeLocked(newest.values.filter { locked.contains($0.item) })
+                for candidate in newest.values where !locked.contains(candidate.item) {
+                    try await router.hold(
+                        candidate.delivery,
+                        forAtLeast: 1000,
+                        errorCode: "ITEM_BUSY",
+                        errorMessage: "another replica is writing this item"
+                    )
+                }
+            } catch {
+                try? await ledger.unlock(locked, on: lockConnection)
+                throw error
+            }
+            try await ledger.unlock(locked, on: lockConnection)
+        }
+    }
+
+    private func writeLocked(_ candidates: [ChangeCandidate]) async throws {
+        guard let portal = candidates.first?.portal else { return }
+        let states = try await ledger.states(of: candidates.compactMap { c in c.key.map { ($0.rawValue, c.item) } })
+        var finished: [LedgerEntry] = []
+        var pending: [(candidate: ChangeCandidate, state: LedgerState)] = []
+        for candidate in candidates {
+            guard let key = candidate.key else { continue }
+            let state = states[key.rawValue] ?? LedgerState()
+            switch state.status {
+            case "done", "stale", "superseded", "dead":
+                continue  // already decided: acknowledge without a portal call
+            default:
+                if let last = state.lastChangedAt, last > candidate.change.changedAt.secondsSince1970 {
+                    finished.append(settlement.entry(candidate, status: "stale"))
+                } else {
+                    pending.append((candidate, state))
+                }
+            }
+        }
+        try await ledger.record(finished + pending.map { settlement.entry($0.candidate, status: "in_progress") })
+        guard !pending.isEmpty else { return }
+
+        // Items the map does not know are looked up by their ERP id; a key left in_progress by a crash is
+        // resolved the same way, so a retried add never creates a second item.
+        let ids: [ItemLedger.ItemKey: Int64]
+        do {
+            ids = try await lookUp(pending.filter { $0.state.mappedItemID == nil }.map(\.candidate), on: portal)
+        } catch let error as Bitrix24Error {
+            try await settlement.fail(pending.map(\.candidate), with: error, portal: portal)
+            return
+        }
+        var commands: [Bitrix24BatchCommand] = []
+        for (index, item) in pending.enumerated() {
+            let itemID = item.state.mappedItemID ?? ids[item.candidate.item]
+            commands.append(command(for: item.candidate, itemID: itemID, name: "w\(index)"))
+        }
+        let response: Bitrix24BatchResponse
+        do {
+            try await budget.acquire(portal: portal.domain, limit: portal.limit)
+            response = try await portal.client.batch(commands)
+        } catch let error as Bitrix24Error {
+            try await settlement.fail(pending.map(\.candidate), with: error, portal: portal)
+            return
+        }
+        try await settle(pending.map(\.candidate), response: response, portal: portal)
+    }
+
+    /// One `crm.item.list` per entity type, filtering the ERP ids of the batch at once (`@originId` is IN).
+    private func lookUp(_ candidates: [ChangeCandidate], on portal: PortalConnection) async throws
+        -> [ItemLedger.ItemKey: Int64]
+    {
+        guard !candidates.isEmpty else { return [:] }
+        var commands: [Bitrix24BatchCommand] = []
+        let byType = Dictionary(grouping: candidates, by: \.entityTypeId)
+        for (entityTypeId, group) in byType {
+            let field = group[0].mapping.erpIdField
+            commands.append(
+                Bitrix24BatchCommand(
+                    name: "find\(entityTypeId)",
+                    method: "crm.item.list",
+                    params: [
+                        "entityTypeId": .int(Int64(entityTypeId)),
+                        "select": ["id", .string(field)],
+                        "filter": .object(JSONObject([("@" + field, .array(group.map { .string($0.change.originId) }))])),
+                        "order": ["id": "ASC"],
+                        "start": -1,
+                    ]
+                )
+            )
+        }
+        try await budget.acquire(portal: portal.domain, limit: portal.limit)
+        let response = try await portal.client.batch(commands)
+        var ids: [ItemLedger.ItemKey: Int64] = [:]
+        for (entityTypeId, group) in byType {
+            let field = group[0].mapping.erpIdField
+            let items = try response["find\(entityTypeId)"]?.get().result["items"]?.arrayValue ?? []
+            for item in items {
+                guard let id = item["id"]?.integerValue, let originId = item[field]?.stringValue else { continue }
+                // The lowest id wins if the portal already holds duplicates: the same choice on every replica.
+                let key = ItemLedger.ItemKey(portal: portal.domain, entityTypeId: entityTypeId, originId: originId)
+                if ids[key].map({ id < $0 }) ?? true { ids[key] = id }
+            }
+        }
+        return ids
+    }
+
+    private func command(for candidate: ChangeCandidate, itemID: Int64?, name: String) -> Bitrix24BatchCommand {
+        var fields = candidate.change.fields?.objectValue ?? JSONObject()
+        var params: JSONObject = ["entityTypeId": .int(Int64(candidate.entityTypeId)), "useOriginalUfNames": "N"]
+        if let itemID {
+            params["id"] = .int(itemID)
+            params["fields"] = .object(fields)
+            return Bitrix24BatchCommand(name: name, method: "crm.item.update", params: params)
+        }
+        if let originatorId = candidate.mapping.originatorId { fields["originatorId"] = .string(originatorId) }
+        fields[candidate.mapping.erpIdField] = .string(candidate.change.originId)
+        params["fields"] = .object(fields)
+        return Bitrix24BatchCommand(name: name, method: "crm.item.add", params: params)
+    }
+
+    /// Records each command's outcome and routes the failed ones.
+    private func settle(_ candidates: [ChangeCandidate], response: Bitrix24BatchResponse, portal: PortalConnection)
+        async throws
+    {
+        var entries: [LedgerEntry] = []
+        var itemMap: [ItemMapEntry] = []
+        var outcomes: [WriteOutcome] = []
+        var synced: [B24Change] = []
+        var failures: [(ChangeCandidate, Bitrix24Error)] = []
+        for (index, candidate) in candidates.enumerated() {
+            let result =
+                response["w\(index)"]
+                ?? .failure(Bitrix24Error(code: .other, message: "the portal did not run this command of the batch"))
+            switch result {
+            case .success(let answer):
+                guard let item = answer.result["item"], let id = item["id"]?.integerValue else {
+                    failures.append((candidate, Bitrix24Error(code: .malformedResponse, message: "no item in the answer")))
+                    continue
+                }
+                let updatedTime = item["updatedTime"]?.stringValue
+                entries.append(settlement.entry(candidate, status: "done", itemID: id))
+                itemMap.append(
+                    ItemMapEntry(
+                        portal: portal.domain,
+                        entityTypeId: candidate.entityTypeId,
+                        originId: candidate.change.originId,
+                        itemID: id,
+                        changedAt: candidate.change.changedAt.secondsSince1970,
+                        payloadHash: candidate.change.payloadHash,
+                        erpFields: candidate.change.fields ?? .object(JSONObject()),
+                        portalUpdatedTime: updatedTime
+                    )
+                )
+                outcomes.append(WriteOutcome(portal: portal.domain, operation: .upsert, succeeded: true))
+                synced.append(
+                    B24Change(
+                        kind: .synced,
+                        portal: portal.domain,
+                        entity: candidate.change.entity,
+                        entityTypeId: candidate.entityTypeId,
+                        id: id,
+                        originId: candidate.change.originId,
+                        updatedTime: updatedTime.flatMap(RFC3339Timestamp.init),
+                        item: candidate.change.fields,
+                        drift: [],
+                        traceId: candidate.traceID
+                    )
+                )
+            case .failure(let error):
+                failures.append((candidate, error))
+            }
+        }
+        try await ledger.record(entries, itemMap: itemMap, outcomes: outcomes)
+        try await settlement.publish(synced)
+        for (candidate, error) in failures {
+            try await settlement.fail([candidate], with: error, portal: portal)
+        }
+    }
+
+}

@@ -1,0 +1,161 @@
+package import AMQPClient
+package import Bitrix24
+package import FleetRuntime
+import Foundation
+package import Logging
+package import SyncCore
+
+/// What the upsert and delete paths share once a portal call has been made: ledger rows for each candidate,
+/// outcome messages on `b24.changes`, and routing of failures to a hold, a retry or the dead-letter queue.
+package struct WriteSettlement: Sendable {
+    package let operation: SyncOperation
+    package let policy: RetryPolicy
+    package let ledger: ItemLedger
+    package let budget: PortalRequestBudget
+    package let router: MessageRouter
+    package let changes: AMQPPublisher
+    package let logger: Logger
+
+    package init(
+        operation: SyncOperation,
+        policy: RetryPolicy,
+        ledger: ItemLedger,
+        budget: PortalRequestBudget,
+        router: MessageRouter,
+        changes: AMQPPublisher,
+        logger: Logger
+    ) {
+        self.operation = operation
+        self.policy = policy
+        self.ledger = ledger
+        self.budget = budget
+        self.router = router
+        self.changes = changes
+        self.logger = logger
+    }
+
+    /// A ledger row for `candidate` under `key` (its idempotency key, or the message id where none exists).
+    package func entry(
+        _ candidate: ChangeCandidate,
+        status: String,
+        key: String? = nil,
+        itemID: Int64? = nil,
+        errorCode: String? = nil,
+        errorMessage: String? = nil
+    ) -> LedgerEntry {
+        LedgerEntry(
+            key: key ?? candidate.key?.rawValue ?? "\(operation.rawValue):message:\(candidate.change.messageId)",
+            operation: operation,
+            portal: candidate.change.portal,
+            entityTypeId: candidate.entityTypeId,
+            originId: candidate.change.originId,
+            itemID: itemID,
+            status: status,
+            attempts: candidate.attempt,
+            payloadHash: candidate.change.payloadHash,
+            changedAt: candidate.change.changedAt.secondsSince1970,
+            messageID: candidate.change.messageId,
+            traceID: candidate.traceID,
+            errorCode: errorCode,
+            errorMessage: errorMessage
+        )
+    }
+
+    /// A message that never became a candidate: transient problems retry, the rest go to the dead-letter queue.
+    package func reject(_ delivery: AMQPDelivery, _ rejection: ChangeRejection) async throws {
+        let attempts = MessageHeaders.attempt(of: delivery.properties)
+        if rejection.isTransient, policy.allowsRetry(afterAttempt: attempts + 1) {
+            try await router.retry(delivery, attempt: attempts + 1, errorCode: rejection.code, errorMessage: rejection.message)
+            return
+        }
+        logger.warning(
+            "message dead-lettered",
+            metadata: [
+                "error_code": "\(rejection.code)", "reason": "\(rejection.message)",
+                "message_id": "\(delivery.properties.messageID ?? "-")",
+            ]
+        )
+        try await router.deadLetter(delivery, attempts: attempts, errorCode: rejection.code, errorMessage: rejection.message)
+    }
+
+    /// Routes candidates whose call failed with `error`: hold, retry or dead letter, with a ledger row each.
+    package func fail(_ candidates: [ChangeCandidate], with error: Bitrix24Error, portal: PortalConnection)
+        async throws
+    {
+        if error.code == .queryLimitExceeded {
+            try await budget.reportRefusal(portal: portal.domain, limit: portal.limit)
+        }
+        var entries: [LedgerEntry] = []
+        var outcomes: [WriteOutcome] = []
+        var routes: [(ChangeCandidate, FailureDisposition)] = []
+        for candidate in candidates {
+            let disposition = FailureDisposition.decide(for: error, attemptsSpent: candidate.attempt, policy: policy)
+            let errorCode = error.portalCode.flatMap { $0.isEmpty ? nil : $0 } ?? error.code.description
+            switch disposition {
+            case .hold:
+                // Not a failed write: the portal refused to look at it yet. The ledger row stays in_progress.
+                break
+            case .retry:
+                entries.append(entry(candidate, status: "failed", errorCode: errorCode, errorMessage: error.message))
+                outcomes.append(WriteOutcome(portal: portal.domain, operation: operation, succeeded: false, errorCode: errorCode))
+            case .deadLetter:
+                entries.append(entry(candidate, status: "dead", errorCode: errorCode, errorMessage: error.message))
+                outcomes.append(WriteOutcome(portal: portal.domain, operation: operation, succeeded: false, errorCode: errorCode))
+            }
+            routes.append((candidate, disposition))
+        }
+        try await ledger.record(entries, outcomes: outcomes)
+        for (candidate, disposition) in routes {
+            let errorCode = error.portalCode.flatMap { $0.isEmpty ? nil : $0 } ?? error.code.description
+            let metadata: Logger.Metadata = [
+                "trace_id": "\(candidate.traceID)", "portal": "\(portal.domain)",
+                "idempotency_key": "\(candidate.key?.rawValue ?? "-")", "error_code": "\(errorCode)",
+                "attempt": "\(candidate.attempt)",
+            ]
+            switch disposition {
+            case .hold(let milliseconds):
+                logger.info("portal call held", metadata: metadata)
+                try await router.hold(
+                    candidate.delivery,
+                    forAtLeast: milliseconds,
+                    errorCode: errorCode,
+                    errorMessage: error.message
+                )
+            case .retry(let attempt):
+                logger.info("portal call will be retried", metadata: metadata)
+                try await router.retry(candidate.delivery, attempt: attempt, errorCode: errorCode, errorMessage: error.message)
+            case .deadLetter:
+                logger.warning("change dead-lettered", metadata: metadata.merging(["reason": "\(error)"]) { $1 })
+                try await router.deadLetter(
+                    candidate.delivery,
+                    attempts: candidate.attempt,
+                    errorCode: errorCode,
+                    errorMessage: error.message
+                )
+            }
+        }
+    }
+
+    /// Publishes the `<entity>.synced` messages with confirms, all in flight at once.
+    package func publish(_ synced: [B24Change]) async throws {
+        let publisher = changes
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for change in synced {
+                group.addTask {
+                    try await publisher.publish(
+                        change.jsonValue.compactBytes,
+                        exchange: "b24.changes",
+                        routingKey: change.routingKey,
+                        properties: AMQPProperties(
+                            contentType: "application/json",
+                            messageID: UUID().uuidString.lowercased(),
+                            headers: [MessageHeaders.traceID: .string(change.traceId)]
+                        )
+                    )
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+}

@@ -1,0 +1,100 @@
+import AMQPClient
+import CurlHTTP
+package import FleetRuntime
+import Foundation
+import Logging
+import PQClient
+import ServiceLifecycle
+import UnixSignals
+import StructuredLogging
+import SyncCore
+
+/// The composition root of `upsert-worker` and `delete-worker`: reads the environment, connects to PostgreSQL and
+/// RabbitMQ, and runs the queue's ``BatchingConsumer`` until SIGTERM or SIGINT.
+///
+/// Environment (besides ``FleetEnvironment``'s): `WORKER_PREFETCH` (default 200), `WORKER_LANES` (concurrent
+/// batches, default 4), `WORKER_BATCH_SIZE` (default 50, the most one Bitrix24 `batch` carries).
+package enum WriteWorkerApplication {
+    package enum Role: String, Sendable {
+        case upsert, delete
+    }
+
+    package static func run(_ role: Role, environment: FleetEnvironment = FleetEnvironment()) async throws {
+        let processName = "\(role.rawValue)-worker"
+        StructuredLogging.bootstrap(process: processName)
+        let logger = Logger(label: processName)
+        let contract = try environment.contract()
+        let plan = try TopologyPlan(definition: try environment.topology(), contract: contract)
+        let topology = try environment.topology()
+        guard let work = topology.workQueue(forOperation: role.rawValue), let schedule = plan.retrySchedules[role.rawValue]
+        else {
+            throw FleetConfigurationError("the topology has no work queue for operation '\(role.rawValue)'")
+        }
+        let settings = BatchingConsumer.Settings(
+            queue: work.name,
+            prefetch: UInt16(environment.integer("WORKER_PREFETCH") ?? 200),
+            batchSize: min(environment.integer("WORKER_BATCH_SIZE") ?? 50, 50),
+            lanes: environment.integer("WORKER_LANES") ?? 4
+        )
+        let pool = PQPool(
+            configuration: try environment.databaseConfiguration(),
+            maxConnections: settings.lanes * 2 + 2,
+            logger: logger
+        )
+        defer { pool.close() }
+        let http = CurlHTTPClient(
+            configuration: CurlHTTPConfiguration(connectTimeout: .seconds(5), totalTimeout: .seconds(65), maxConnections: settings.lanes * 2),
+            logger: logger
+        )
+        defer { http.shutdown() }
+        let amqp = try environment.amqpConfiguration()
+        let publisher = try await AMQPPublisher.connect(configuration: amqp, logger: logger)
+        let portals = PortalDirectory(pool: pool, http: http)
+        let router = MessageRouter(
+            operation: role.rawValue,
+            schedule: schedule,
+            deadLetterQueue: topology.deadLetterQueue(of: work.name),
+            publisher: publisher
+        )
+        let decoder = ChangeDecoder(
+            contract: contract,
+            schema: try JSONSchemaValidator.loadDefault(named: ERPChange.schemaName, environment: environment.variables),
+            portals: portals,
+            fieldSchemas: FieldSchemaCache(pool: pool, logger: logger),
+            operation: role == .upsert ? .upsert : .delete
+        )
+        let process: BatchingConsumer.Process
+        switch role {
+        case .upsert:
+            let processor = UpsertProcessor(
+                contract: contract,
+                decoder: decoder,
+                pool: pool,
+                router: router,
+                changes: publisher,
+                logger: logger
+            )
+            process = { try await processor.process($0) }
+        case .delete:
+            let processor = DeleteProcessor(
+                contract: contract,
+                decoder: decoder,
+                pool: pool,
+                router: router,
+                changes: publisher,
+                logger: logger
+            )
+            process = { try await processor.process($0) }
+        }
+        let consumer = BatchingConsumer(settings: settings, configuration: amqp, logger: logger, process: process)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: consumer)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+        await publisher.close()
+    }
+}
