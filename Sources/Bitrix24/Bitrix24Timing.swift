@@ -9,7 +9,12 @@ package struct Bitrix24Timing: Sendable, Equatable {
     package var operating: Double?
     package var operatingResetAt: Date?
 
-    package init(duration: Double? = nil, processing: Double? = nil, operating: Double? = nil, operatingResetAt: Date? = nil) {
+    package init(
+        duration: Double? = nil,
+        processing: Double? = nil,
+        operating: Double? = nil,
+        operatingResetAt: Date? = nil
+    ) {
         self.duration = duration
         self.processing = processing
         self.operating = operating

@@ -16,7 +16,13 @@ package struct BatchingConsumer: Service {
         package var lanes: Int
         package var linger: Duration
 
-        package init(queue: String, prefetch: UInt16 = 200, batchSize: Int = 50, lanes: Int = 4, linger: Duration = .milliseconds(15)) {
+        package init(
+            queue: String,
+            prefetch: UInt16 = 200,
+            batchSize: Int = 50,
+            lanes: Int = 4,
+            linger: Duration = .milliseconds(15)
+        ) {
             self.queue = queue
             self.prefetch = prefetch
             self.batchSize = batchSize

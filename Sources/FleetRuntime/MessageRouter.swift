@@ -81,7 +81,9 @@ package struct MessageRouter: Sendable {
         if properties.headers[MessageHeaders.originalRoutingKey] == nil {
             properties.headers[MessageHeaders.originalRoutingKey] = .string(delivery.routingKey)
         }
-        if properties.headers[MessageHeaders.traceID] == nil, let trace = MessageHeaders.traceID(of: delivery.properties) {
+        if properties.headers[MessageHeaders.traceID] == nil,
+            let trace = MessageHeaders.traceID(of: delivery.properties)
+        {
             properties.headers[MessageHeaders.traceID] = .string(trace)
         }
         return properties

@@ -47,7 +47,9 @@ package struct TopologyPlan: Sendable, Equatable {
             if let limit = work.deliveryLimit, work.type == "quorum" { arguments["x-delivery-limit"] = .integer(limit) }
             queues.append(Queue(name: work.name, arguments: arguments))
             queues.append(Queue(name: deadLetter, arguments: ["x-queue-type": .string(work.type)]))
-            queues.append(Queue(name: definition.holdQueue(of: work.name), arguments: ["x-queue-type": .string(work.type)]))
+            queues.append(
+                Queue(name: definition.holdQueue(of: work.name), arguments: ["x-queue-type": .string(work.type)])
+            )
             for binding in work.bindings {
                 bindings.append(Binding(queue: work.name, exchange: binding.exchange, routingKey: binding.routingKey))
             }

@@ -125,7 +125,10 @@ struct PortalCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = CommandContext()
-            guard let portal = try await context.withDatabase({ pool in try await PortalRegistry(pool: pool).find(domain: domain) })
+            guard
+                let portal = try await context.withDatabase({ pool in
+                    try await PortalRegistry(pool: pool).find(domain: domain)
+                })
             else {
                 print("no portal \(domain) is registered")
                 throw ExitCode.notFound
@@ -142,7 +145,9 @@ struct PortalCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = CommandContext()
-            let removed = try await context.withDatabase { pool in try await PortalRegistry(pool: pool).remove(domain: domain) }
+            let removed = try await context.withDatabase { pool in
+                try await PortalRegistry(pool: pool).remove(domain: domain)
+            }
             guard removed else {
                 print("no portal \(domain) is registered")
                 throw ExitCode.notFound

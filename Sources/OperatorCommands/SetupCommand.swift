@@ -13,7 +13,10 @@ struct SetupCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = CommandContext()
-        let plan = try TopologyPlan(definition: try context.environment.topology(), contract: try context.environment.contract())
+        let plan = try TopologyPlan(
+            definition: try context.environment.topology(),
+            contract: try context.environment.contract()
+        )
         let migrations = try context.environment.migrationsDirectory()
         let report = try await context.withDatabase { pool in
             try await context.withBroker { broker in

@@ -64,7 +64,8 @@ package struct ChangeDecoder: Sendable {
                     + "syncctl portal add"
             )
         }
-        guard let mapping = contract.entity(named: change.entity), let entityTypeId = portal.entityTypeId(for: change.entity)
+        guard let mapping = contract.entity(named: change.entity),
+            let entityTypeId = portal.entityTypeId(for: change.entity)
         else {
             throw ChangeRejection(
                 code: "unknown_entity",

@@ -114,7 +114,9 @@ package struct DeleteProcessor: Sendable {
         var done: [LedgerEntry] = []
         var gone: [ItemLedger.ItemKey] = []
         var pending: [(candidate: ChangeCandidate, itemID: Int64)] = []
-        let states = try await ledger.states(of: items.compactMap { i in i.candidate.key.map { ($0.rawValue, i.candidate.item) } })
+        let states = try await ledger.states(
+            of: items.compactMap { i in i.candidate.key.map { ($0.rawValue, i.candidate.item) } }
+        )
         for (candidate, itemID) in items {
             guard let itemID else {
                 // Nowhere to be found: an item already gone counts as deleted.
@@ -133,7 +135,9 @@ package struct DeleteProcessor: Sendable {
             try await softClose(pending, on: portal)
             return
         }
-        try await ledger.record(pending.map { settlement.entry($0.candidate, status: "in_progress", itemID: $0.itemID) })
+        try await ledger.record(
+            pending.map { settlement.entry($0.candidate, status: "in_progress", itemID: $0.itemID) }
+        )
         let commands = pending.enumerated().map { index, item in
             Bitrix24BatchCommand(
                 name: "d\(index)",
@@ -148,7 +152,9 @@ package struct DeleteProcessor: Sendable {
         var deleted: [B24Change] = []
         var failures: [(ChangeCandidate, Bitrix24Error)] = []
         for (index, item) in pending.enumerated() {
-            let result = response["d\(index)"] ?? .failure(Bitrix24Error(code: .other, message: "the portal did not run this command"))
+            let result =
+                response["d\(index)"]
+                ?? .failure(Bitrix24Error(code: .other, message: "the portal did not run this command"))
             switch result {
             case .success:
                 entries.append(settlement.entry(item.candidate, status: "done", itemID: item.itemID))
@@ -156,14 +162,20 @@ package struct DeleteProcessor: Sendable {
                 deleted.append(change(.deleted, item.candidate, itemID: item.itemID))
             case .failure(let error) where error.code == .notFound:
                 // A retry of a delete that already happened answers NOT_FOUND: the item is gone, as wanted.
-                entries.append(settlement.entry(item.candidate, status: "done", itemID: item.itemID, errorCode: "already_gone"))
+                entries.append(
+                    settlement.entry(item.candidate, status: "done", itemID: item.itemID, errorCode: "already_gone")
+                )
                 outcomes.append(WriteOutcome(portal: portal.domain, operation: .delete, succeeded: true))
             case .failure(let error):
                 failures.append((item.candidate, error))
             }
         }
         try await ledger.record(entries, outcomes: outcomes)
-        try await ledger.forget(items: entries.compactMap { entry in pending.first { $0.candidate.change.messageId == entry.messageID }?.candidate.item })
+        try await ledger.forget(
+            items: entries.compactMap { entry in
+                pending.first { $0.candidate.change.messageId == entry.messageID }?.candidate.item
+            }
+        )
         try await settlement.publish(deleted)
         for (candidate, error) in failures {
             try await settlement.fail([candidate], with: error, portal: portal)

@@ -12,7 +12,9 @@ package enum FieldValidation {
         var problems: [String] = []
         for (name, value) in fields {
             if fleetOwnedFields.contains(name) {
-                problems.append("field '\(name)' is set by the fleet from the message's originId; remove it from fields")
+                problems.append(
+                    "field '\(name)' is set by the fleet from the message's originId; remove it from fields"
+                )
                 continue
             }
             guard let description = schema[name] else {
@@ -51,7 +53,8 @@ package enum FieldValidation {
                 || (type == "money" && value.stringValue != nil)
         case "boolean", "char":
             if value.boolValue != nil { return true }
-            return ["Y", "N", "0", "1"].contains(value.stringValue ?? "") || value.integerValue.map { $0 == 0 || $0 == 1 } == true
+            return ["Y", "N", "0", "1"].contains(value.stringValue ?? "")
+                || value.integerValue.map { $0 == 0 || $0 == 1 } == true
         case "date", "datetime":
             return value.stringValue.map { !$0.isEmpty } ?? false
         case "enumeration", "iblock_element", "iblock_section", "crm_entity":

@@ -132,7 +132,12 @@ package struct ItemLedger: Sendable {
     package func forget(items: [ItemKey]) async throws {
         guard !items.isEmpty else { return }
         let rows = JSONValue.array(
-            items.map { ["portal": .string($0.portal), "entity_type_id": .int(Int64($0.entityTypeId)), "origin_id": .string($0.originId)] }
+            items.map {
+                [
+                    "portal": .string($0.portal), "entity_type_id": .int(Int64($0.entityTypeId)),
+                    "origin_id": .string($0.originId),
+                ]
+            }
         ).compactString
         try await pool.execute(
             """

@@ -9,7 +9,12 @@ package struct LedgerState: Sendable, Equatable {
     /// The `changedAt` of the newest change applied to the item, as Unix seconds.
     package var lastChangedAt: Double?
 
-    package init(status: String? = nil, ledgerItemID: Int64? = nil, mappedItemID: Int64? = nil, lastChangedAt: Double? = nil) {
+    package init(
+        status: String? = nil,
+        ledgerItemID: Int64? = nil,
+        mappedItemID: Int64? = nil,
+        lastChangedAt: Double? = nil
+    ) {
         self.status = status
         self.ledgerItemID = ledgerItemID
         self.mappedItemID = mappedItemID

@@ -82,7 +82,9 @@ package struct UpsertProcessor: Sendable {
             if let current = newest[candidate.item], current.change.changedAt > candidate.change.changedAt {
                 superseded.append(settlement.entry(candidate, status: "superseded"))
             } else {
-                if let current = newest[candidate.item] { superseded.append(settlement.entry(current, status: "superseded")) }
+                if let current = newest[candidate.item] {
+                    superseded.append(settlement.entry(current, status: "superseded"))
+                }
                 newest[candidate.item] = candidate
             }
         }
@@ -171,7 +173,9 @@ package struct UpsertProcessor: Sendable {
                     params: [
                         "entityTypeId": .int(Int64(entityTypeId)),
                         "select": ["id", .string(field)],
-                        "filter": .object(JSONObject([("@" + field, .array(group.map { .string($0.change.originId) }))])),
+                        "filter": .object(
+                            JSONObject([("@" + field, .array(group.map { .string($0.change.originId) }))])
+                        ),
                         "order": ["id": "ASC"],
                         "start": -1,
                     ]
@@ -224,7 +228,9 @@ package struct UpsertProcessor: Sendable {
             switch result {
             case .success(let answer):
                 guard let item = answer.result["item"], let id = item["id"]?.integerValue else {
-                    failures.append((candidate, Bitrix24Error(code: .malformedResponse, message: "no item in the answer")))
+                    failures.append(
+                        (candidate, Bitrix24Error(code: .malformedResponse, message: "no item in the answer"))
+                    )
                     continue
                 }
                 let updatedTime = item["updatedTime"]?.stringValue

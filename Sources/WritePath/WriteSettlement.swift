@@ -65,7 +65,12 @@ package struct WriteSettlement: Sendable {
     package func reject(_ delivery: AMQPDelivery, _ rejection: ChangeRejection) async throws {
         let attempts = MessageHeaders.attempt(of: delivery.properties)
         if rejection.isTransient, policy.allowsRetry(afterAttempt: attempts + 1) {
-            try await router.retry(delivery, attempt: attempts + 1, errorCode: rejection.code, errorMessage: rejection.message)
+            try await router.retry(
+                delivery,
+                attempt: attempts + 1,
+                errorCode: rejection.code,
+                errorMessage: rejection.message
+            )
             return
         }
         logger.warning(
@@ -75,7 +80,12 @@ package struct WriteSettlement: Sendable {
                 "message_id": "\(delivery.properties.messageID ?? "-")",
             ]
         )
-        try await router.deadLetter(delivery, attempts: attempts, errorCode: rejection.code, errorMessage: rejection.message)
+        try await router.deadLetter(
+            delivery,
+            attempts: attempts,
+            errorCode: rejection.code,
+            errorMessage: rejection.message
+        )
     }
 
     /// Routes candidates whose call failed with `error`: hold, retry or dead letter, with a ledger row each.
@@ -97,10 +107,14 @@ package struct WriteSettlement: Sendable {
                 break
             case .retry:
                 entries.append(entry(candidate, status: "failed", errorCode: errorCode, errorMessage: error.message))
-                outcomes.append(WriteOutcome(portal: portal.domain, operation: operation, succeeded: false, errorCode: errorCode))
+                outcomes.append(
+                    WriteOutcome(portal: portal.domain, operation: operation, succeeded: false, errorCode: errorCode)
+                )
             case .deadLetter:
                 entries.append(entry(candidate, status: "dead", errorCode: errorCode, errorMessage: error.message))
-                outcomes.append(WriteOutcome(portal: portal.domain, operation: operation, succeeded: false, errorCode: errorCode))
+                outcomes.append(
+                    WriteOutcome(portal: portal.domain, operation: operation, succeeded: false, errorCode: errorCode)
+                )
             }
             routes.append((candidate, disposition))
         }
@@ -123,7 +137,12 @@ package struct WriteSettlement: Sendable {
                 )
             case .retry(let attempt):
                 logger.info("portal call will be retried", metadata: metadata)
-                try await router.retry(candidate.delivery, attempt: attempt, errorCode: errorCode, errorMessage: error.message)
+                try await router.retry(
+                    candidate.delivery,
+                    attempt: attempt,
+                    errorCode: errorCode,
+                    errorMessage: error.message
+                )
             case .deadLetter:
                 logger.warning("change dead-lettered", metadata: metadata.merging(["reason": "\(error)"]) { $1 })
                 try await router.deadLetter(

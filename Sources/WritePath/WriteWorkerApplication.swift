@@ -1,13 +1,13 @@
-import AMQPClient
-import CurlHTTP
+package import AMQPClient
+package import CurlHTTP
 package import FleetRuntime
 import Foundation
-import Logging
-import PQClient
+package import Logging
+package import PQClient
 import ServiceLifecycle
-import UnixSignals
 import StructuredLogging
-import SyncCore
+package import SyncCore
+import UnixSignals
 
 /// The composition root of `upsert-worker` and `delete-worker`: reads the environment, connects to PostgreSQL and
 /// RabbitMQ, and runs the queue's ``BatchingConsumer`` until SIGTERM or SIGINT.
@@ -26,7 +26,8 @@ package enum WriteWorkerApplication {
         let contract = try environment.contract()
         let plan = try TopologyPlan(definition: try environment.topology(), contract: contract)
         let topology = try environment.topology()
-        guard let work = topology.workQueue(forOperation: role.rawValue), let schedule = plan.retrySchedules[role.rawValue]
+        guard let work = topology.workQueue(forOperation: role.rawValue),
+            let schedule = plan.retrySchedules[role.rawValue]
         else {
             throw FleetConfigurationError("the topology has no work queue for operation '\(role.rawValue)'")
         }
@@ -43,49 +44,34 @@ package enum WriteWorkerApplication {
         )
         defer { pool.close() }
         let http = CurlHTTPClient(
-            configuration: CurlHTTPConfiguration(connectTimeout: .seconds(5), totalTimeout: .seconds(65), maxConnections: settings.lanes * 2),
+            configuration: CurlHTTPConfiguration(
+                connectTimeout: .seconds(5),
+                totalTimeout: .seconds(65),
+                maxConnections: settings.lanes * 2
+            ),
             logger: logger
         )
         defer { http.shutdown() }
         let amqp = try environment.amqpConfiguration()
         let publisher = try await AMQPPublisher.connect(configuration: amqp, logger: logger)
-        let portals = PortalDirectory(pool: pool, http: http)
-        let router = MessageRouter(
-            operation: role.rawValue,
-            schedule: schedule,
-            deadLetterQueue: topology.deadLetterQueue(of: work.name),
-            publisher: publisher
-        )
-        let decoder = ChangeDecoder(
+        let process = try makeProcess(
+            role,
             contract: contract,
-            schema: try JSONSchemaValidator.loadDefault(named: ERPChange.schemaName, environment: environment.variables),
-            portals: portals,
-            fieldSchemas: FieldSchemaCache(pool: pool, logger: logger),
-            operation: role == .upsert ? .upsert : .delete
+            schema: try JSONSchemaValidator.loadDefault(
+                named: ERPChange.schemaName,
+                environment: environment.variables
+            ),
+            pool: pool,
+            http: http,
+            publisher: publisher,
+            router: MessageRouter(
+                operation: role.rawValue,
+                schedule: schedule,
+                deadLetterQueue: topology.deadLetterQueue(of: work.name),
+                publisher: publisher
+            ),
+            logger: logger
         )
-        let process: BatchingConsumer.Process
-        switch role {
-        case .upsert:
-            let processor = UpsertProcessor(
-                contract: contract,
-                decoder: decoder,
-                pool: pool,
-                router: router,
-                changes: publisher,
-                logger: logger
-            )
-            process = { try await processor.process($0) }
-        case .delete:
-            let processor = DeleteProcessor(
-                contract: contract,
-                decoder: decoder,
-                pool: pool,
-                router: router,
-                changes: publisher,
-                logger: logger
-            )
-            process = { try await processor.process($0) }
-        }
         let consumer = BatchingConsumer(settings: settings, configuration: amqp, logger: logger, process: process)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -96,5 +82,48 @@ package enum WriteWorkerApplication {
         )
         try await group.run()
         await publisher.close()
+    }
+
+    /// The batch handler of `role`, wired from its parts; tests build the fleet's real graph through it with a
+    /// contract of their own.
+    package static func makeProcess(
+        _ role: Role,
+        contract: IntegrationContract,
+        schema: JSONSchemaValidator,
+        pool: PQPool,
+        http: CurlHTTPClient,
+        publisher: AMQPPublisher,
+        router: MessageRouter,
+        logger: Logger
+    ) throws -> BatchingConsumer.Process {
+        let decoder = ChangeDecoder(
+            contract: contract,
+            schema: schema,
+            portals: PortalDirectory(pool: pool, http: http),
+            fieldSchemas: FieldSchemaCache(pool: pool, logger: logger),
+            operation: role == .upsert ? .upsert : .delete
+        )
+        switch role {
+        case .upsert:
+            let processor = UpsertProcessor(
+                contract: contract,
+                decoder: decoder,
+                pool: pool,
+                router: router,
+                changes: publisher,
+                logger: logger
+            )
+            return { try await processor.process($0) }
+        case .delete:
+            let processor = DeleteProcessor(
+                contract: contract,
+                decoder: decoder,
+                pool: pool,
+                router: router,
+                changes: publisher,
+                logger: logger
+            )
+            return { try await processor.process($0) }
+        }
     }
 }

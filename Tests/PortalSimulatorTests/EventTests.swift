@@ -64,7 +64,10 @@ import Testing
     /// event-bind.md: "works only in the context of application authorization" → a webhook gets 403 WRONG_AUTH_TYPE.
     @Test func eventMethodsNeedApplicationAuth() async throws {
         try await SimulatorHarness().run { client in
-            let refused = try await client.call("event.bind", ["event": "ONCRMDEALUPDATE", "handler": "http://127.0.0.1:9/h"])
+            let refused = try await client.call(
+                "event.bind",
+                ["event": "ONCRMDEALUPDATE", "handler": "http://127.0.0.1:9/h"]
+            )
             #expect(refused.status == 403)
             #expect(refused.json["error"] == "WRONG_AUTH_TYPE")
             #expect(try await client.call("event.offline.get").status == 403)
@@ -117,7 +120,10 @@ import Testing
                 "rules": [["entityTypeId": 2, "stageId": "WON", "fields": ["title": "Closed by robot"], "delayMs": 20]]
             ]
             #expect(try await client.admin(.post, "portals/\(SimulatorHarness.domain)/robots", rules).status == 200)
-            _ = try await client.appCall("event.bind", ["event": "ONCRMDEALUPDATE", "handler": "http://127.0.0.1:9/upd"])
+            _ = try await client.appCall(
+                "event.bind",
+                ["event": "ONCRMDEALUPDATE", "handler": "http://127.0.0.1:9/upd"]
+            )
             _ = try await client.call("crm.item.add", ["entityTypeId": 2, "fields": ["title": "A"]])
             let moved = try await client.call(
                 "crm.item.update",
@@ -184,7 +190,10 @@ import Testing
     @Test func userEditFiresEvent() async throws {
         let harness = SimulatorHarness()
         try await harness.run { client in
-            _ = try await client.appCall("event.bind", ["event": "ONCRMDEALUPDATE", "handler": "http://127.0.0.1:9/upd"])
+            _ = try await client.appCall(
+                "event.bind",
+                ["event": "ONCRMDEALUPDATE", "handler": "http://127.0.0.1:9/upd"]
+            )
             _ = try await client.call("crm.item.add", ["entityTypeId": 2, "fields": ["title": "A"]])
             let edit = try await client.admin(
                 .post,
