@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "portal-sim", targets: ["PortalSim"]),
         .executable(name: "upsert-worker", targets: ["UpsertWorker"]),
         .executable(name: "delete-worker", targets: ["DeleteWorker"]),
+        .executable(name: "erp-load", targets: ["ERPLoad"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -91,6 +92,15 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The ERP's side for demos and benchmarks: publishes scenarios and measures the fleet.
+        .target(
+            name: "LoadGenerator",
+            dependencies: [
+                "FleetRuntime", "AMQPClient", "PQClient", "CurlHTTP", "SyncCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "OperatorCommands",
             dependencies: [
@@ -149,6 +159,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        .executableTarget(
+            name: "ERPLoad",
+            dependencies: ["LoadGenerator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "workers/erp-load",
+            swiftSettings: strictSettings
+        ),
+
         // Tests: unit tests need no services; integration suites use the real broker, database and simulator.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(
@@ -166,6 +183,15 @@ let package = Package(
             name: "SyncCoreTests",
             dependencies: [
                 "SyncCore", "StructuredLogging", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WritePathTests",
+            dependencies: [
+                "WritePath", "FleetRuntime", "PortalSimulator", "AMQPClient", "PQClient", "CurlHTTP", "Bitrix24",
+                "SyncCore", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -230,7 +230,7 @@ cmd_demo() {
     export_env
     swift_build
     cmd_setup
-    "$ROOT/infra/demo.sh"
+    SYNC_BIN="$(cd "$ROOT" && SYNC_WARNINGS_AS_ERRORS=1 swift build --show-bin-path)" "$ROOT/infra/demo.sh"
 }
 
 case "${1:-}" in

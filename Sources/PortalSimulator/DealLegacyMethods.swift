@@ -63,7 +63,7 @@ package enum DealLegacyMethods {
     static func delete(_ call: MethodCall, _ state: inout PortalState) throws(PortalError) -> MethodAnswer {
         guard let id = call["id"]?.intValue, id > 0 else { throw .legacy("ID is not defined or invalid.") }
         guard state.items[2]?[id] != nil else { throw .legacy("Not found") }
-        try state.deleteItem(entityTypeId: 2, id: id, now: call.now)
+        try state.deleteItem(entityTypeId: 2, id: id, origin: .rest(userId: call.userId), now: call.now)
         return MethodAnswer(true)
     }
 

@@ -5,8 +5,20 @@ internal import NIOPosix
 /// A minimal HTTP/1.1 client over NIO for event POSTs to `http://` handlers (no TLS, no redirects),
 /// with a whole-exchange timeout like the portal's.
 package struct HTTPEventDelivery: EventDelivering {
-    /// Why a delivery failed.
+    /// Why a delivery failed; the portal only logs it and never resends.
     package struct DeliveryError: Error, Sendable, CustomStringConvertible {
+        /// Opaque failure kind, so new kinds never break a `switch`.
+        package struct Code: Hashable, Sendable {
+            private let rawValue: Int
+            /// Only `http://host[:port]/path` handlers are supported.
+            package static let unsupportedURL = Code(rawValue: 1)
+            /// No answer within the delivery timeout.
+            package static let timeout = Code(rawValue: 2)
+            /// The handler answered with a non-2xx status.
+            package static let handlerStatus = Code(rawValue: 3)
+        }
+
+        package let code: Code
         package let description: String
     }
 
@@ -17,12 +29,14 @@ package struct HTTPEventDelivery: EventDelivering {
     }
 
     package func deliver(url: String, formBody: [UInt8]) async throws {
-        guard let target = Target(url) else { throw DeliveryError(description: "unsupported handler URL \(url)") }
+        guard let target = Target(url) else {
+            throw DeliveryError(code: .unsupportedURL, description: "unsupported handler URL \(url)")
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await Self.post(target, body: formBody) }
             group.addTask {
                 try await Task.sleep(for: timeout)
-                throw DeliveryError(description: "handler did not answer within \(timeout)")
+                throw DeliveryError(code: .timeout, description: "handler did not answer within \(timeout)")
             }
             defer { group.cancelAll() }
             try await group.next()
@@ -57,7 +71,9 @@ package struct HTTPEventDelivery: EventDelivering {
             }
             return status
         }
-        guard (200..<300).contains(status) else { throw DeliveryError(description: "handler answered HTTP \(status)") }
+        guard (200..<300).contains(status) else {
+            throw DeliveryError(code: .handlerStatus, description: "handler answered HTTP \(status)")
+        }
     }
 
     /// `http://host[:port]/path?query`.

@@ -63,7 +63,12 @@ package enum ItemMethods {
     static func delete(_ call: MethodCall, _ state: inout PortalState) throws(PortalError) -> MethodAnswer {
         let schema = try state.schema(call["entityTypeId"]?.intValue)
         guard let id = call["id"]?.intValue else { throw .itemNotFound }
-        try state.deleteItem(entityTypeId: schema.entityTypeId, id: id, now: call.now)
+        try state.deleteItem(
+            entityTypeId: schema.entityTypeId,
+            id: id,
+            origin: .rest(userId: call.userId),
+            now: call.now
+        )
         return MethodAnswer(.array([]))
     }
 

@@ -1,5 +1,6 @@
 package import Hummingbird
 import Logging
+package import NIOCore
 import ServiceLifecycle
 import Synchronization
 
@@ -24,15 +25,15 @@ package final class PortalSimulator: Sendable {
     let delivery: any EventDelivering
     let logger: Logger
     private let registry = Mutex(Registry())
-    private let jobs: AsyncStream<Job>
-    private let jobSink: AsyncStream<Job>.Continuation
+    /// Pending jobs; replaced by a fresh stream when a run ends, so the application can be run again.
+    private let jobQueue: Mutex<(stream: AsyncStream<Job>, continuation: AsyncStream<Job>.Continuation)>
 
     package init(configuration: SimulatorConfiguration) {
         clock = configuration.clock
         publicBaseURL = configuration.publicBaseURL
         delivery = configuration.delivery
         logger = configuration.logger
-        (jobs, jobSink) = AsyncStream.makeStream(of: Job.self)
+        jobQueue = Mutex(AsyncStream.makeStream(of: Job.self))
         for portalConfiguration in configuration.portals {
             let portal = addPortal(portalConfiguration)
             portal.update { $0.faults = configuration.faults }
@@ -83,12 +84,13 @@ package final class PortalSimulator: Sendable {
 
     /// Hands a portal's pending effects to the background work.
     package func dispatchEffects(of portal: Portal) {
+        let sink = jobQueue.withLock { $0.continuation }
         for effect in portal.drainEffects() {
             switch effect {
             case .deliver(let url, let body, let eventName):
-                jobSink.yield(.deliver(portal, url: url, body: body, eventName: eventName))
+                sink.yield(.deliver(portal, url: url, body: body, eventName: eventName))
             case .robot(let rule, let itemId):
-                jobSink.yield(.robot(portal, rule, itemId: itemId))
+                sink.yield(.robot(portal, rule, itemId: itemId))
             }
         }
     }
@@ -119,24 +121,34 @@ package final class PortalSimulator: Sendable {
     }
 
     /// The HTTP application: REST, OAuth and admin API on one port, plus the background work as a service.
+    /// - Parameters:
+    ///   - configuration: Address and server options (`port: 0` picks a free port).
+    ///   - onServerRunning: Called with the listening channel, e.g. to learn the port chosen.
     package func makeApplication(
-        configuration: ApplicationConfiguration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: 8090))
+        configuration: ApplicationConfiguration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: 8090)),
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
             responder: SimulatorResponder(simulator: self),
             configuration: configuration,
             services: [BackgroundWork(simulator: self)],
+            onServerRunning: onServerRunning,
             logger: logger
         )
     }
 
     /// Runs deferred jobs until graceful shutdown; each job is a child task, so a slow handler delays nothing else.
     func runJobs() async {
+        let jobs = jobQueue.withLock { $0.stream }
         await withDiscardingTaskGroup { group in
             for await job in jobs.cancelOnGracefulShutdown() {
                 group.addTask { await self.perform(job) }
             }
             group.cancelAll()
+        }
+        jobQueue.withLock { queue in
+            queue.continuation.finish()
+            queue = AsyncStream.makeStream(of: Job.self)
         }
     }
 
@@ -174,11 +186,11 @@ package final class PortalSimulator: Sendable {
     }
 }
 
-/// Builds the simulator application (the executable and tests use this).
+/// Builds the simulator application (the executable and in-process tests use this); keep the
+/// ``PortalSimulator`` from ``PortalSimulator/init(configuration:)`` instead when a test needs its state.
 package func makePortalSimulator(
     configuration: SimulatorConfiguration,
-    server: ApplicationConfiguration
-) -> (simulator: PortalSimulator, application: some ApplicationProtocol) {
-    let simulator = PortalSimulator(configuration: configuration)
-    return (simulator, simulator.makeApplication(configuration: server))
+    server: ApplicationConfiguration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: 8090))
+) -> some ApplicationProtocol {
+    PortalSimulator(configuration: configuration).makeApplication(configuration: server)
 }

@@ -23,7 +23,7 @@ extension PortalState {
 
     /// Raises the event for a change: deals raise `ONCRMDEAL*`, smart processes `ONCRMDYNAMICITEM*`
     /// (and the per-type `ONCRMDYNAMICITEM*_<entityTypeId>`).
-    mutating func fire(_ kind: ChangeKind, schema: EntityTypeSchema, id: Int, now: Double) {
+    mutating func fire(_ kind: ChangeKind, schema: EntityTypeSchema, id: Int, now: Double, origin: ChangeOrigin) {
         var names: [String]
         var fields: [JSONMember] = [JSONMember(key: "ID", value: .string(String(id)))]
         if schema.isDeal {
@@ -41,7 +41,7 @@ extension PortalState {
                     outbox.append(
                         .deliver(
                             url: binding.handler,
-                            body: eventBody(name, binding: binding, data: data, now: now),
+                            body: eventBody(name, binding: binding, data: data, now: now, withTokens: origin != .automation),
                             eventName: name
                         )
                     )
@@ -51,19 +51,37 @@ extension PortalState {
     }
 
     /// The form body a handler receives: `event`, `event_handler_id`, `data[FIELDS][ID]`, `ts`, `auth[...]`.
-    package func eventBody(_ name: String, binding: EventBinding, data: JSONValue, now: Double) -> [UInt8] {
+    /// Changes made by a user (REST or UI) carry a token pair as in the documented examples; changes made by
+    /// automation carry none (`_includes/auth-params-in-events.md`).
+    package mutating func eventBody(
+        _ name: String,
+        binding: EventBinding,
+        data: JSONValue,
+        now: Double,
+        withTokens: Bool
+    ) -> [UInt8] {
+        var auth: [JSONMember] = []
+        let tokens = withTokens ? issueTokens(now: now) : nil
+        if let tokens {
+            auth += [
+                JSONMember(key: "access_token", value: .string(tokens.access)),
+                JSONMember(key: "expires_in", value: .string(String(Int(configuration.accessTokenLifetimeSeconds)))),
+                JSONMember(key: "scope", value: .string(configuration.scopes.joined(separator: ","))),
+            ]
+        }
+        auth.append(JSONMember(key: "domain", value: .string(configuration.domain)))
+        auth.append(JSONMember(key: "server_endpoint", value: "https://oauth.bitrix.info/rest/"))
+        if tokens != nil { auth.append(JSONMember(key: "status", value: "L")) }
+        auth.append(JSONMember(key: "client_endpoint", value: .string(clientEndpoint)))
+        auth.append(JSONMember(key: "member_id", value: .string(configuration.memberId)))
+        if let tokens { auth.append(JSONMember(key: "refresh_token", value: .string(tokens.refresh))) }
+        auth.append(JSONMember(key: "application_token", value: .string(configuration.applicationToken)))
         let body: JSONValue = [
             "event": .string(name),
             "event_handler_id": .string(String(binding.id)),
             "data": data,
             "ts": .string(String(Int(now))),
-            "auth": [
-                "domain": .string(configuration.domain),
-                "client_endpoint": .string(clientEndpoint),
-                "server_endpoint": "https://oauth.bitrix.info/rest/",
-                "member_id": .string(configuration.memberId),
-                "application_token": .string(configuration.applicationToken),
-            ],
+            "auth": .object(auth),
         ]
         return Array(FormParameters.encode(body).utf8)
     }

@@ -53,7 +53,7 @@ extension PortalState {
         try checkStageRequirements(item, schema: schema, origin: origin)
         items[entityTypeId, default: [:]][id] = item
         nextItemId[entityTypeId] = id + 1
-        fire(.add, schema: schema, id: id, now: now)
+        fire(.add, schema: schema, id: id, now: now, origin: origin)
         scheduleRobots(schema: schema, item: item, previousStage: nil)
         return item
     }
@@ -89,17 +89,22 @@ extension PortalState {
             item["movedBy"] = .int(origin.userId)
         }
         items[entityTypeId]?[id] = item
-        fire(.update, schema: schema, id: id, now: now)
+        fire(.update, schema: schema, id: id, now: now, origin: origin)
         if stageChanged { scheduleRobots(schema: schema, item: item, previousStage: previousStage) }
         return item
     }
 
     /// Deletes an item. - Throws: `NOT_FOUND` "Item not found".
-    package mutating func deleteItem(entityTypeId: Int, id: Int, now: Double) throws(PortalError) {
+    package mutating func deleteItem(
+        entityTypeId: Int,
+        id: Int,
+        origin: ChangeOrigin,
+        now: Double
+    ) throws(PortalError) {
         let schema = try schema(entityTypeId)
         guard items[entityTypeId]?[id] != nil else { throw .itemNotFound }
         items[entityTypeId]?[id] = nil
-        fire(.delete, schema: schema, id: id, now: now)
+        fire(.delete, schema: schema, id: id, now: now, origin: origin)
     }
 
     private mutating func apply(

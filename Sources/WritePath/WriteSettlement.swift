@@ -86,6 +86,28 @@ package struct WriteSettlement: Sendable {
             errorCode: rejection.code,
             errorMessage: rejection.message
         )
+        try await ledger.record([rejectedEntry(delivery, rejection, attempts: attempts)])
+    }
+
+    /// The ledger row of a refused message, keyed by its message id: whatever of it could be read is kept, so that
+    /// the ledger alone tells every message's fate.
+    private func rejectedEntry(_ delivery: AMQPDelivery, _ rejection: ChangeRejection, attempts: Int) -> LedgerEntry {
+        let document = try? JSONValue(parsing: delivery.body)
+        let messageID =
+            document?["messageId"]?.stringValue ?? delivery.properties.messageID ?? "tag-\(delivery.deliveryTag)"
+        return LedgerEntry(
+            key: "\(operation.rawValue):message:\(messageID)",
+            operation: operation,
+            portal: document?["portal"]?.stringValue ?? "",
+            entityTypeId: 0,
+            originId: document?["originId"]?.stringValue,
+            status: "dead",
+            attempts: attempts,
+            messageID: messageID,
+            traceID: MessageHeaders.traceID(of: delivery.properties),
+            errorCode: rejection.code,
+            errorMessage: rejection.message
+        )
     }
 
     /// Routes candidates whose call failed with `error`: hold, retry or dead letter, with a ledger row each.

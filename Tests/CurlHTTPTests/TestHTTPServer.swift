@@ -63,7 +63,10 @@ final class TestHTTPServer: Sendable {
         var requests: [RecordedRequest] = []
         /// Requests received on each accepted connection, by accept order.
         var requestsPerConnection: [Int] = []
+        /// Sockets still open; they are shut down and closed only under the lock, so ``stop()`` can never hit a
+        /// descriptor number that was closed and reused by another socket in this process.
         var openSockets: Set<Int32> = []
+        var listenerOpen = true
         var stopped = false
     }
 
@@ -93,12 +96,11 @@ final class TestHTTPServer: Sendable {
 
     /// Stops accepting and wakes every connection thread; blocked reads return and threads exit.
     func stop() {
-        let sockets = state.withLock { state in
+        state.withLock { state in
             state.stopped = true
-            return state.openSockets
+            if state.listenerOpen { _ = shutdown(listener, Int32(SHUT_RDWR)) }
+            for socket in state.openSockets { _ = shutdown(socket, Int32(SHUT_RDWR)) }
         }
-        _ = shutdown(listener, Int32(SHUT_RDWR))
-        for socket in sockets { _ = shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
     /// A port on 127.0.0.1 that nothing listens on: bound once to learn a free number, then released.
@@ -139,7 +141,12 @@ final class TestHTTPServer: Sendable {
     }
 
     private func acceptLoop() {
-        defer { close(listener) }
+        defer {
+            state.withLock { state in
+                state.listenerOpen = false
+                close(listener)
+            }
+        }
         while true {
             let connection = accept(listener, nil, nil)
             if connection < 0 {
@@ -159,8 +166,10 @@ final class TestHTTPServer: Sendable {
             }
             let thread = Thread { [self] in
                 serve(connection, index: index)
-                _ = state.withLock { $0.openSockets.remove(connection) }
-                close(connection)
+                state.withLock { state in
+                    state.openSockets.remove(connection)
+                    close(connection)
+                }
             }
             thread.name = "test-http-connection"
             thread.start()

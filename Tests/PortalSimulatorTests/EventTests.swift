@@ -205,4 +205,17 @@ import Testing
             #expect(deliveries.first?.form["event"] == "ONCRMDEALUPDATE")
         }
     }
+
+    /// The same simulator can be served twice (e.g. restarted in a test); background work resumes.
+    @Test func eventsFlowAfterTheApplicationIsRunAgain() async throws {
+        let harness = SimulatorHarness()
+        try await harness.run { client in
+            _ = try await client.appCall("event.bind", ["event": "ONCRMDEALADD", "handler": "http://127.0.0.1:9/a"])
+        }
+        try await harness.run { client in
+            _ = try await client.call("crm.item.add", ["entityTypeId": 2, "fields": ["title": "after restart"]])
+            let deliveries = try await harness.delivery.waitFor(count: 1)
+            #expect(deliveries.count == 1)
+        }
+    }
 }

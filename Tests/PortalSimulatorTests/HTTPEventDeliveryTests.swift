@@ -11,15 +11,17 @@ import Testing
             let delivery = HTTPEventDelivery(timeout: .seconds(2))
             let handler = "http://127.0.0.1:\(port)" + client.webhookPath + "crm.item.add"
             try await delivery.deliver(url: handler, formBody: Array("entityTypeId=2&fields%5Btitle%5D=via%20nio".utf8))
-            await #expect(throws: (any Error).self) {
+            let refused = await #expect(throws: HTTPEventDelivery.DeliveryError.self) {
                 try await delivery.deliver(
                     url: "http://127.0.0.1:\(port)/portal/acme.bitrix24.ru/rest/1/bad/crm.item.add",
                     formBody: []
                 )
             }
-            await #expect(throws: (any Error).self) {
+            #expect(refused?.code == .handlerStatus)
+            let unsupported = await #expect(throws: HTTPEventDelivery.DeliveryError.self) {
                 try await delivery.deliver(url: "https://127.0.0.1:\(port)/", formBody: [])
             }
+            #expect(unsupported?.code == .unsupportedURL)
         }
         #expect(harness.portal.update { $0.items[2]?[1]?["title"] } == "via nio")
     }
