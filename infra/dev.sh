@@ -24,7 +24,7 @@ PG_PORT="${SYNC_PG_PORT:-5442}"
 PG_DATABASE="${SYNC_PG_DATABASE:-syncfleet}"
 PG_BIN="${SYNC_PG_BIN:-/usr/lib/postgresql/15/bin}"
 RABBIT_BIN="${SYNC_RABBIT_BIN:-/usr/lib/rabbitmq/bin}"
-DEBIAN_PACKAGES=(rabbitmq-server postgresql libpq-dev librabbitmq-dev libcurl4-openssl-dev pkg-config ca-certificates)
+DEBIAN_PACKAGES=(rabbitmq-server postgresql libpq-dev librabbitmq-dev libcurl4-openssl-dev pkg-config ca-certificates openssl curl python3)
 
 log() { printf '[dev.sh] %s\n' "$*" >&2; }
 die() { printf '[dev.sh] error: %s\n' "$*" >&2; exit 1; }

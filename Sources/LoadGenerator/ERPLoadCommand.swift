@@ -25,6 +25,7 @@ package struct ERPLoadCommand: AsyncParsableCommand {
     @Option(help: "Give up waiting after this many seconds.") var timeout = 600.0
     @Option(help: "The simulator's admin URL of the portal (http://127.0.0.1:8090/_sim/portals/<domain>).")
     var sim: String?
+    @Option(help: "Entity type ids whose items to count on the simulator.") var entityTypes: [Int] = [2, 1280]
     @Flag(help: "Draw a progress bar on standard error.") var progress = false
     @Flag(help: "Print the summary as JSON.") var json = false
 
@@ -96,9 +97,15 @@ package struct ERPLoadCommand: AsyncParsableCommand {
     private func simulatorStats(_ http: CurlHTTPClient) async throws -> JSONValue? {
         guard let sim else { return nil }
         let stats = try await http.execute(.get(sim + "/stats"))
-        let items = try await http.execute(.get(sim + "/items"))
         var object = try JSONValue(parsing: stats.body).objectValue ?? JSONObject()
-        object["items"] = try? JSONValue(parsing: items.body)
+        var counts = JSONObject()
+        for entityTypeId in entityTypes {
+            let answer = try await http.execute(.get(sim + "/items?entityTypeId=\(entityTypeId)"))
+            let items = try JSONValue(parsing: answer.body)
+            let list = items["items"]?.arrayValue ?? items.arrayValue ?? []
+            counts[String(entityTypeId)] = .int(Int64(list.count))
+        }
+        object["itemCounts"] = .object(counts)
         return .object(object)
     }
 }

@@ -91,8 +91,8 @@ struct PortalFigures: Encodable {
         operatingRefusals = count(after, "operatingRefusals") - count(before, "operatingRefusals")
         faultsInjected = count(after, "faultsInjected") - count(before, "faultsInjected")
         var items: [String: Int] = [:]
-        for item in after["items"]?["items"]?.arrayValue ?? after["items"]?.arrayValue ?? [] {
-            items[String(item["entityTypeId"]?.integerValue ?? 0), default: 0] += 1
+        for (entityTypeId, count) in after["itemCounts"]?.objectValue ?? JSONObject() {
+            items[entityTypeId] = Int(count.integerValue ?? 0)
         }
         itemsByType = items
     }

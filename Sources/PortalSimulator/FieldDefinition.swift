@@ -92,12 +92,9 @@ package struct FieldDefinition: Sendable, Equatable {
         return .object(members)
     }
 
+    /// Legacy methods describe Y/N flags as `char`.
     private var legacyType: String {
-        switch type {
-        case "boolean": "char"
-        case "datetime" where !isDynamic: "datetime"
-        default: type
-        }
+        type == "boolean" ? "char" : type
     }
 
     /// Converts an incoming parameter to the stored value for this field's type.

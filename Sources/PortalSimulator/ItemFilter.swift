@@ -87,9 +87,10 @@ package indirect enum ItemFilter: Sendable {
         let candidates = expected.elements
         switch operation {
         case .equal:
-            if case .array = expected { return candidates.contains { equals(actual, $0, field, dates) } }
-            if case .object = expected { return candidates.contains { equals(actual, $0, field, dates) } }
-            return equals(actual, expected, field, dates)
+            switch expected {
+            case .array, .object: return candidates.contains { equals(actual, $0, field, dates) }
+            default: return equals(actual, expected, field, dates)
+            }
         case .notEqual, .notEqualExplicit:
             if case .array = expected { return !candidates.contains { equals(actual, $0, field, dates) } }
             return !equals(actual, expected, field, dates)

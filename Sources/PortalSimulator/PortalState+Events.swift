@@ -41,7 +41,13 @@ extension PortalState {
                     outbox.append(
                         .deliver(
                             url: binding.handler,
-                            body: eventBody(name, binding: binding, data: data, now: now, withTokens: origin != .automation),
+                            body: eventBody(
+                                name,
+                                binding: binding,
+                                data: data,
+                                now: now,
+                                withTokens: origin != .automation
+                            ),
                             eventName: name
                         )
                     )

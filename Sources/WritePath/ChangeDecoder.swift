@@ -105,7 +105,18 @@ package struct ChangeDecoder: Sendable {
             entityTypeId: entityTypeId,
             key: key,
             attempt: MessageHeaders.attempt(of: delivery.properties),
-            traceID: MessageHeaders.traceID(of: delivery.properties) ?? change.messageId
+            traceID: Self.traceID(of: delivery, change: change)
         )
+    }
+
+    /// A W3C trace id (what `b24.change.v1` requires): the `x-trace-id` header when it is one, else the message id
+    /// as 32 hex digits (an ERP message carries a UUID and no trace header), else a new one.
+    static func traceID(of delivery: AMQPDelivery, change: ERPChange) -> String {
+        let candidates = [MessageHeaders.traceID(of: delivery.properties), change.messageId]
+        for candidate in candidates.compactMap({ $0 }) {
+            let digits = candidate.lowercased().filter { $0 != "-" }
+            if TraceID.isValid(digits) { return digits }
+        }
+        return TraceID.random()
     }
 }

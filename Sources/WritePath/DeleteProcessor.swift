@@ -112,7 +112,7 @@ package struct DeleteProcessor: Sendable {
         async throws
     {
         var done: [LedgerEntry] = []
-        var gone: [ItemLedger.ItemKey] = []
+        var gone: [(item: ItemLedger.ItemKey, changedAt: Double, itemID: Int64?)] = []
         var pending: [(candidate: ChangeCandidate, itemID: Int64)] = []
         let states = try await ledger.states(
             of: items.compactMap { i in i.candidate.key.map { ($0.rawValue, i.candidate.item) } }
@@ -121,14 +121,20 @@ package struct DeleteProcessor: Sendable {
             guard let itemID else {
                 // Nowhere to be found: an item already gone counts as deleted.
                 done.append(settlement.entry(candidate, status: "done", errorCode: "already_gone"))
-                gone.append(candidate.item)
+                gone.append((candidate.item, candidate.change.changedAt.secondsSince1970, nil))
                 continue
             }
-            if let key = candidate.key, states[key.rawValue]?.status == "done" { continue }
+            let state = candidate.key.flatMap { states[$0.rawValue] }
+            if state?.status == "done" { continue }
+            if let last = state?.lastChangedAt, last > candidate.change.changedAt.secondsSince1970 {
+                // The ERP changed the item again after this delete: the delete is older, and must not win.
+                done.append(settlement.entry(candidate, status: "stale", itemID: itemID))
+                continue
+            }
             pending.append((candidate, itemID))
         }
         try await ledger.record(done)
-        try await ledger.forget(items: gone)
+        try await ledger.entomb(gone)
         guard !pending.isEmpty else { return }
 
         if try await !capabilities.canDelete(portal: portal, budget: budget) {
@@ -171,9 +177,10 @@ package struct DeleteProcessor: Sendable {
             }
         }
         try await ledger.record(entries, outcomes: outcomes)
-        try await ledger.forget(
-            items: entries.compactMap { entry in
-                pending.first { $0.candidate.change.messageId == entry.messageID }?.candidate.item
+        let deletedIDs = Set(entries.compactMap(\.itemID))
+        try await ledger.entomb(
+            pending.filter { deletedIDs.contains($0.itemID) }.map {
+                ($0.candidate.item, $0.candidate.change.changedAt.secondsSince1970, $0.itemID)
             }
         )
         try await settlement.publish(deleted)

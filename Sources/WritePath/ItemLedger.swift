@@ -42,12 +42,15 @@ package struct ItemLedger: Sendable {
         let rows = try await pool.query(
             """
             SELECT i.key, l.status, l.item_id AS ledger_item_id, m.item_id AS mapped_item_id,
-                   extract(epoch FROM m.last_changed_at)::float8 AS last_changed_at
+                   extract(epoch FROM m.last_changed_at)::float8 AS last_changed_at,
+                   extract(epoch FROM t.deleted_changed_at)::float8 AS deleted_at
             FROM jsonb_to_recordset(\(input.compactString)::jsonb)
                  AS i(key text, portal text, entity_type_id int, origin_id text)
             LEFT JOIN sync_ledger l ON l.idempotency_key = i.key
             LEFT JOIN item_map m ON m.portal = i.portal AND m.entity_type_id = i.entity_type_id
                                  AND m.origin_id = i.origin_id
+            LEFT JOIN item_tombstones t ON t.portal = i.portal AND t.entity_type_id = i.entity_type_id
+                                        AND t.origin_id = i.origin_id
             """
         )
         var states: [String: LedgerState] = [:]
@@ -56,7 +59,8 @@ package struct ItemLedger: Sendable {
                 status: try row.decode(String?.self, column: "status"),
                 ledgerItemID: try row.decode(Int64?.self, column: "ledger_item_id"),
                 mappedItemID: try row.decode(Int64?.self, column: "mapped_item_id"),
-                lastChangedAt: try row.decode(Double?.self, column: "last_changed_at")
+                lastChangedAt: try row.decode(Double?.self, column: "last_changed_at"),
+                deletedAt: try row.decode(Double?.self, column: "deleted_at")
             )
         }
         return states
@@ -128,24 +132,41 @@ package struct ItemLedger: Sendable {
         }
     }
 
-    /// Removes item map rows of deleted items.
-    package func forget(items: [ItemKey]) async throws {
+    /// Records deletes: the item map forgets the items, and a tombstone keeps each delete's `changedAt` so that an
+    /// older upsert arriving later is stale rather than re-creating the item.
+    package func entomb(_ items: [(item: ItemKey, changedAt: Double, itemID: Int64?)]) async throws {
         guard !items.isEmpty else { return }
         let rows = JSONValue.array(
-            items.map {
-                [
-                    "portal": .string($0.portal), "entity_type_id": .int(Int64($0.entityTypeId)),
-                    "origin_id": .string($0.originId),
+            items.map { entry in
+                var object: JSONObject = [
+                    "portal": .string(entry.item.portal), "entity_type_id": .int(Int64(entry.item.entityTypeId)),
+                    "origin_id": .string(entry.item.originId), "changed_at": .double(entry.changedAt),
                 ]
+                object["item_id"] = entry.itemID.map(JSONValue.int)
+                return .object(object)
             }
         ).compactString
-        try await pool.execute(
-            """
-            DELETE FROM item_map m USING jsonb_to_recordset(\(rows)::jsonb)
-                AS x(portal text, entity_type_id int, origin_id text)
-            WHERE m.portal = x.portal AND m.entity_type_id = x.entity_type_id AND m.origin_id = x.origin_id
-            """
-        )
+        try await pool.withTransaction { connection in
+            try await connection.execute(
+                """
+                INSERT INTO item_tombstones AS t (portal, entity_type_id, origin_id, deleted_changed_at, item_id)
+                SELECT portal, entity_type_id, origin_id, to_timestamp(changed_at), item_id
+                FROM jsonb_to_recordset(\(rows)::jsonb)
+                     AS x(portal text, entity_type_id int, origin_id text, changed_at float8, item_id bigint)
+                ON CONFLICT (portal, entity_type_id, origin_id) DO UPDATE SET
+                    deleted_changed_at = greatest(t.deleted_changed_at, EXCLUDED.deleted_changed_at),
+                    item_id = coalesce(EXCLUDED.item_id, t.item_id), recorded_at = now()
+                """
+            )
+            try await connection.execute(
+                """
+                DELETE FROM item_map m USING jsonb_to_recordset(\(rows)::jsonb)
+                    AS x(portal text, entity_type_id int, origin_id text, changed_at float8)
+                WHERE m.portal = x.portal AND m.entity_type_id = x.entity_type_id AND m.origin_id = x.origin_id
+                  AND (m.last_changed_at IS NULL OR m.last_changed_at <= to_timestamp(x.changed_at))
+                """
+            )
+        }
     }
 
     /// Takes the session advisory locks of `items` that no other session holds, on `connection`, and returns

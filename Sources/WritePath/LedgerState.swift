@@ -8,17 +8,27 @@ package struct LedgerState: Sendable, Equatable {
     package var mappedItemID: Int64?
     /// The `changedAt` of the newest change applied to the item, as Unix seconds.
     package var lastChangedAt: Double?
+    /// The `changedAt` of the newest delete of the item, as Unix seconds, if the ERP deleted it.
+    package var deletedAt: Double?
 
     package init(
         status: String? = nil,
         ledgerItemID: Int64? = nil,
         mappedItemID: Int64? = nil,
-        lastChangedAt: Double? = nil
+        lastChangedAt: Double? = nil,
+        deletedAt: Double? = nil
     ) {
         self.status = status
         self.ledgerItemID = ledgerItemID
         self.mappedItemID = mappedItemID
         self.lastChangedAt = lastChangedAt
+        self.deletedAt = deletedAt
+    }
+
+    /// Whether a change made at `changedAt` is older than what the item already went through (a newer upsert or
+    /// delete), and must not be applied.
+    package func isStale(changedAt: Double) -> Bool {
+        (lastChangedAt.map { $0 > changedAt } ?? false) || (deletedAt.map { $0 >= changedAt } ?? false)
     }
 
     /// A previous attempt may have reached the portal without its outcome being recorded.

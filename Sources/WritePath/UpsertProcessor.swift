@@ -122,7 +122,7 @@ package struct UpsertProcessor: Sendable {
             case "done", "stale", "superseded", "dead":
                 continue  // already decided: acknowledge without a portal call
             default:
-                if let last = state.lastChangedAt, last > candidate.change.changedAt.secondsSince1970 {
+                if state.isStale(changedAt: candidate.change.changedAt.secondsSince1970) {
                     finished.append(settlement.entry(candidate, status: "stale"))
                 } else {
                     pending.append((candidate, state))

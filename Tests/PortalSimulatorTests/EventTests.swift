@@ -53,6 +53,14 @@ import Testing
                     == .string("http://127.0.0.1:8090/portal/\(SimulatorHarness.domain)/rest/")
             )
             #expect(form.at("auth", "server_endpoint") == "https://oauth.bitrix.info/rest/")
+            #expect(form.at("auth", "expires_in") == "3600")
+            let eventToken = try #require(form.at("auth", "access_token")?.stringValue)
+            let withEventToken = SimulatorClient(
+                client: client.client,
+                webhookPath: client.webhookPath,
+                accessToken: eventToken
+            )
+            #expect(try await withEventToken.appCall("server.time").status == 200)
             let unbound = try await client.appCall(
                 "event.unbind",
                 ["event": "ONCRMDEALUPDATE", "handler": "http://127.0.0.1:9/hook"]
@@ -133,6 +141,9 @@ import Testing
             let deliveries = try await harness.delivery.waitFor(count: 2)
             #expect(deliveries.count == 2)
             #expect(deliveries.allSatisfy { $0.form["event"] == "ONCRMDEALUPDATE" })
+            #expect(deliveries[0].form.at("auth", "access_token") != nil)
+            #expect(deliveries[1].form.at("auth", "access_token") == nil)
+            #expect(deliveries[1].form.at("auth", "application_token") != nil)
             let after = try await client.call("crm.item.get", ["entityTypeId": 2, "id": 1])
             #expect(after.json.at("result", "item", "title") == "Closed by robot")
             let robotTime = try #require(after.json.at("result", "item", "updatedTime")?.stringValue)
