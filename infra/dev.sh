@@ -9,6 +9,7 @@
 #   ./infra/dev.sh lint     swift-format lint gate and a warnings-as-errors build
 #   ./infra/dev.sh test     up, lint, build, setup, swift test
 #   ./infra/dev.sh demo     up, build, setup, then run the fleet end to end against the portal simulator
+#   ./infra/dev.sh bench    up, release build, setup, then the write path's benchmark (JSON on stdout)
 #
 # Ports and folders are configurable through the environment (defaults below). Service data lives in
 # .local/ inside the checkout (git-ignored), or, when the checkout is not reachable by the `postgres`
@@ -233,6 +234,15 @@ cmd_demo() {
     SYNC_BIN="$(cd "$ROOT" && SYNC_WARNINGS_AS_ERRORS=1 swift build --show-bin-path)" "$ROOT/infra/demo.sh"
 }
 
+cmd_bench() {
+    cmd_up
+    export_env
+    (cd "$ROOT" && swift build -c release)
+    SYNC_BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)"
+    (cd "$ROOT" && "$SYNC_BIN/syncctl" setup >/dev/null)
+    SYNC_BIN="$SYNC_BIN" "$ROOT/infra/bench.sh"
+}
+
 case "${1:-}" in
 up) cmd_up ;;
 down) cmd_down ;;
@@ -242,8 +252,9 @@ setup) cmd_setup ;;
 lint) cmd_lint ;;
 test) cmd_test ;;
 demo) cmd_demo ;;
+bench) cmd_bench ;;
 *)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -64,13 +64,23 @@ package struct ChangeScenario: Sendable {
         }
         for index in 0..<min(updates, deals) {
             messages.append(
-                upsert(entity: "deal", originID: "D-\(runID)-\(index)", at: base + 60, fields: dealFields(index, version: 3))
+                upsert(
+                    entity: "deal",
+                    originID: "D-\(runID)-\(index)",
+                    at: base + 60,
+                    fields: dealFields(index, version: 3)
+                )
             )
         }
         // Out of order: a version older than the update above arrives after it and must not win.
         for index in 0..<min(outOfOrder, updates, deals) {
             messages.append(
-                upsert(entity: "deal", originID: "D-\(runID)-\(index)", at: base + 30, fields: dealFields(index, version: 2))
+                upsert(
+                    entity: "deal",
+                    originID: "D-\(runID)-\(index)",
+                    at: base + 30,
+                    fields: dealFields(index, version: 2)
+                )
             )
         }
         for index in 0..<invalid {

@@ -61,7 +61,9 @@ package struct LoadMonitor: Sendable {
             """
         )
         var counts: [String: Int] = [:]
-        for row in rows { counts[try row.decode(String.self, column: "status")] = try row.decode(Int.self, column: "n") }
+        for row in rows {
+            counts[try row.decode(String.self, column: "status")] = try row.decode(Int.self, column: "n")
+        }
         return counts
     }
 }

@@ -52,13 +52,19 @@ struct LoadSummary: Encodable {
         var lines = [
             "messages published:   \(messages) (\(expectedInvalid) deliberately invalid) in \(format(publishSeconds)) s",
             "settled:              \(settled)\(timedOut ? " (timed out waiting for the rest)" : "") in \(format(elapsedSeconds)) s, \(format(throughput)) msg/s",
-            "ledger rows:          " + statuses.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
+            "ledger rows:          "
+                + statuses.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
             "retries:              \(retries)",
             "end-to-end latency:   p50 \(format(latencyP50 * 1000)) ms, p95 \(format(latencyP95 * 1000)) ms, p99 \(format(latencyP99 * 1000)) ms",
         ]
         if let portal {
-            lines.append("items on the portal:  " + portal.itemsByType.map { "\($0.key): \($0.value)" }.sorted().joined(separator: ", "))
-            lines.append("portal requests:      \(portal.requests) (\(portal.rateLimitRefusals) refused with QUERY_LIMIT_EXCEEDED, \(portal.faultsInjected) injected faults)")
+            lines.append(
+                "items on the portal:  "
+                    + portal.itemsByType.map { "\($0.key): \($0.value)" }.sorted().joined(separator: ", ")
+            )
+            lines.append(
+                "portal requests:      \(portal.requests) (\(portal.rateLimitRefusals) refused with QUERY_LIMIT_EXCEEDED, \(portal.faultsInjected) injected faults)"
+            )
         }
         lines.append("dead letters:         \(deadLetters.reduce(0) { $0 + $1.count })")
         for reason in deadLetters {

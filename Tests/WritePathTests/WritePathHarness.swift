@@ -93,8 +93,11 @@ final class WritePathHarness: Sendable {
         let outcomesQueue = "test.writepath.outcomes.\(UUID().uuidString.lowercased())"
         do {
             // The fleet's own topology and migrations, then the delay queues of the shortened backoff.
-            _ = try await FleetSetup(plan: try TopologyPlan(definition: topology, contract: realContract), logger: logger)
-                .run(pool: pool, migrations: schemas.appendingPathComponent("sql"), broker: admin)
+            _ = try await FleetSetup(
+                plan: try TopologyPlan(definition: topology, contract: realContract),
+                logger: logger
+            )
+            .run(pool: pool, migrations: schemas.appendingPathComponent("sql"), broker: admin)
             try await FleetSetup(plan: plan, logger: logger).declare(on: admin)
             for queue in queuesToEmpty(topology: topology, plan: plan) {
                 try await admin.purgeQueue(queue)
