@@ -41,6 +41,7 @@ package final class Portal: Sendable {
                 state.statistics.callsByMethod[request.method, default: 0] += 1
                 return Self.refuse(.methodNotFound, &state)
             }
+            state.statistics.requests += 1
             guard state.rateLimiter.admit(at: now) else {
                 state.statistics.rateLimitRefusals += 1
                 return Self.refuse(.queryLimitExceeded, &state)

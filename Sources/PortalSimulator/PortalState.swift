@@ -42,6 +42,8 @@ package struct PortalState: Sendable {
 
     /// Counters the admin API reports.
     package struct Statistics: Sendable {
+        /// REST requests that reached the request limiter (a `batch` is one), refused ones included.
+        package var requests = 0
         package var callsByMethod: [String: Int] = [:]
         package var errorsByCode: [String: Int] = [:]
         package var rateLimitRefusals = 0
@@ -55,7 +57,7 @@ package struct PortalState: Sendable {
                 .object(counts.sorted { $0.key < $1.key }.map { JSONMember(key: $0.key, value: .int($0.value)) })
             }
             return [
-                "callsByMethod": map(callsByMethod), "errorsByCode": map(errorsByCode),
+                "requests": .int(requests), "callsByMethod": map(callsByMethod), "errorsByCode": map(errorsByCode),
                 "rateLimitRefusals": .int(rateLimitRefusals), "operatingRefusals": .int(operatingRefusals),
                 "faultsInjected": .int(faultsInjected), "eventsSent": .int(eventsSent),
                 "eventDeliveryFailures": .int(eventDeliveryFailures),
