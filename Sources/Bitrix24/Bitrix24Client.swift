@@ -1,5 +1,5 @@
 package import CurlHTTP
-package import Foundation
+import Foundation
 package import SyncCore
 
 /// Calls one portal's REST API: JSON POSTs to `<endpoint>/<method>.json`, answers decoded into

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// Where integration tests find the real services, and what to do when one is missing.
 ///

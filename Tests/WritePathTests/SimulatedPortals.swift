@@ -23,6 +23,8 @@ final class SimulatedPortals: Sendable {
     struct Counters: Sendable, Equatable {
         /// Top-level requests and `batch` commands, by method.
         var callsByMethod: [String: Int]
+        /// REST requests that reached the portal's request limiter (a `batch` is one), refused ones included.
+        var requests: Int
         /// Requests the portal's leaky bucket refused (`QUERY_LIMIT_EXCEEDED`).
         var rateLimitRefusals: Int
         /// Requests an injected fault answered instead of the portal.
@@ -133,6 +135,7 @@ final class SimulatedPortals: Sendable {
         portal(domain).update { state in
             Counters(
                 callsByMethod: state.statistics.callsByMethod,
+                requests: state.statistics.requests,
                 rateLimitRefusals: state.statistics.rateLimitRefusals,
                 faultsInjected: state.statistics.faultsInjected
             )
