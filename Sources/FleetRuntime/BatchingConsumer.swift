@@ -31,7 +31,8 @@ package struct BatchingConsumer: Service {
         }
     }
 
-    package typealias Process = @Sendable ([AMQPDelivery]) async throws -> Void
+    /// Handles one batch; `upcoming` shows what waits behind it, for processors that plan ahead.
+    package typealias Process = @Sendable (_ batch: [AMQPDelivery], _ upcoming: UpcomingDeliveries) async throws -> Void
 
     private let settings: Settings
     private let configuration: AMQPConfiguration
@@ -69,7 +70,7 @@ package struct BatchingConsumer: Service {
             for _ in 0..<settings.lanes {
                 group.addTask {
                     while let batch = await buffer.nextBatch(maximum: settings.batchSize, linger: settings.linger) {
-                        await handle(batch, consumer: consumer)
+                        await handle(batch, consumer: consumer, buffer: buffer)
                     }
                     return false
                 }
@@ -95,9 +96,9 @@ package struct BatchingConsumer: Service {
         logger.info("stopped", metadata: ["queue": "\(settings.queue)"])
     }
 
-    private func handle(_ batch: [AMQPDelivery], consumer: AMQPConsumer) async {
+    private func handle(_ batch: [AMQPDelivery], consumer: AMQPConsumer, buffer: DeliveryBuffer) async {
         do {
-            try await process(batch)
+            try await process(batch, UpcomingDeliveries(buffer: buffer))
             for delivery in batch { _ = try await consumer.ack(delivery) }
         } catch {
             logger.error(
@@ -108,5 +109,23 @@ package struct BatchingConsumer: Service {
             // The database or the broker is in trouble: do not spin on the same messages.
             try? await Task.sleep(for: .seconds(1))
         }
+    }
+}
+
+/// The deliveries waiting behind a batch, visible without taking them.
+package struct UpcomingDeliveries: Sendable {
+    private let buffer: DeliveryBuffer?
+
+    init(buffer: DeliveryBuffer) {
+        self.buffer = buffer
+    }
+
+    /// Nothing waits (a batch handled on its own, as tests do).
+    package init() {
+        self.buffer = nil
+    }
+
+    package func peek(limit: Int) async -> [AMQPDelivery] {
+        await buffer?.peek(limit: limit) ?? []
     }
 }

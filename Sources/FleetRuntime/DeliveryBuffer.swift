@@ -35,6 +35,12 @@ package actor DeliveryBuffer {
         return batch.isEmpty ? await nextBatch(maximum: maximum, linger: linger) : batch
     }
 
+    /// Up to `limit` waiting deliveries, left in place: a processor looks ahead at them (to look many items up on
+    /// the portal in one request) without taking them from other lanes.
+    package func peek(limit: Int) -> [AMQPDelivery] {
+        Array(waiting.prefix(limit))
+    }
+
     /// Everything not yet handed out (to return to the broker at shutdown).
     package func takeAll() -> [AMQPDelivery] {
         defer { waiting.removeAll() }

@@ -27,7 +27,7 @@ package struct PortalRequestBudget: Sendable {
         }
 
         /// The share of the portal's figures the fleet uses.
-        var paced: Limit { Limit(rate: rate * 0.97, capacity: max(1, capacity - 3)) }
+        var paced: Limit { Limit(rate: rate * 0.99, capacity: max(1, capacity - 2)) }
     }
 
     private let pool: PQPool

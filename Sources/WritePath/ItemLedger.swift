@@ -43,7 +43,11 @@ package struct ItemLedger: Sendable {
             """
             SELECT i.key, l.status, l.item_id AS ledger_item_id, m.item_id AS mapped_item_id,
                    extract(epoch FROM m.last_changed_at)::float8 AS last_changed_at,
-                   extract(epoch FROM t.deleted_changed_at)::float8 AS deleted_at
+                   extract(epoch FROM t.deleted_changed_at)::float8 AS deleted_at,
+                   EXISTS (SELECT 1 FROM sync_ledger o
+                           WHERE o.portal = i.portal AND o.entity_type_id = i.entity_type_id
+                             AND o.origin_id = i.origin_id AND o.operation = 'upsert'
+                             AND o.status IN ('in_progress', 'failed', 'done')) AS touched
             FROM jsonb_to_recordset(\(input.compactString)::jsonb)
                  AS i(key text, portal text, entity_type_id int, origin_id text)
             LEFT JOIN sync_ledger l ON l.idempotency_key = i.key
@@ -60,7 +64,8 @@ package struct ItemLedger: Sendable {
                 ledgerItemID: try row.decode(Int64?.self, column: "ledger_item_id"),
                 mappedItemID: try row.decode(Int64?.self, column: "mapped_item_id"),
                 lastChangedAt: try row.decode(Double?.self, column: "last_changed_at"),
-                deletedAt: try row.decode(Double?.self, column: "deleted_at")
+                deletedAt: try row.decode(Double?.self, column: "deleted_at"),
+                touched: try row.decode(Bool.self, column: "touched")
             )
         }
         return states

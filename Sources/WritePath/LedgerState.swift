@@ -10,19 +10,24 @@ package struct LedgerState: Sendable, Equatable {
     package var lastChangedAt: Double?
     /// The `changedAt` of the newest delete of the item, as Unix seconds, if the ERP deleted it.
     package var deletedAt: Double?
+    /// Whether any upsert of the item, under any key, may have reached the portal (a ledger row in progress,
+    /// failed or done): a look-up made before that cannot be trusted.
+    package var touched: Bool = false
 
     package init(
         status: String? = nil,
         ledgerItemID: Int64? = nil,
         mappedItemID: Int64? = nil,
         lastChangedAt: Double? = nil,
-        deletedAt: Double? = nil
+        deletedAt: Double? = nil,
+        touched: Bool = false
     ) {
         self.status = status
         self.ledgerItemID = ledgerItemID
         self.mappedItemID = mappedItemID
         self.lastChangedAt = lastChangedAt
         self.deletedAt = deletedAt
+        self.touched = touched
     }
 
     /// Whether a change made at `changedAt` is older than what the item already went through (a newer upsert or

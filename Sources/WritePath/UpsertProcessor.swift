@@ -30,6 +30,10 @@ package struct UpsertProcessor: Sendable {
     package let pool: PQPool
     package let logger: Logger
     private let settlement: WriteSettlement
+    private let lookup: PortalLookup
+    private let lookAhead = LookupCache()
+    /// How many waiting deliveries a look-up request also answers for.
+    private let lookAheadLimit = 1000
 
     package init(
         contract: IntegrationContract,
@@ -45,6 +49,7 @@ package struct UpsertProcessor: Sendable {
         let budget = PortalRequestBudget(pool: pool)
         self.ledger = ledger
         self.budget = budget
+        self.lookup = PortalLookup(budget: budget)
         self.router = router
         self.pool = pool
         self.logger = logger
@@ -59,7 +64,8 @@ package struct UpsertProcessor: Sendable {
         )
     }
 
-    package func process(_ deliveries: [AMQPDelivery]) async throws {
+    package func process(_ deliveries: [AMQPDelivery], upcoming: UpcomingDeliveries = UpcomingDeliveries()) async throws
+    {
         var candidates: [ChangeCandidate] = []
         for delivery in deliveries {
             switch await decoder.decode(delivery) {
@@ -68,14 +74,14 @@ package struct UpsertProcessor: Sendable {
             }
         }
         for group in Dictionary(grouping: candidates, by: \.portal.domain).values {
-            try await write(group)
+            try await write(group, upcoming: upcoming)
         }
     }
 
     // MARK: steps
 
     /// Steps 2 to 8 for the changes of one portal.
-    private func write(_ group: [ChangeCandidate]) async throws {
+    private func write(_ group: [ChangeCandidate], upcoming: UpcomingDeliveries) async throws {
         var superseded: [LedgerEntry] = []
         var newest: [ItemLedger.ItemKey: ChangeCandidate] = [:]
         for candidate in group {
@@ -93,7 +99,7 @@ package struct UpsertProcessor: Sendable {
         try await pool.withConnection { lockConnection in
             let locked = try await ledger.tryLock(Array(newest.keys), on: lockConnection)
             do {
-                try await writeLocked(newest.values.filter { locked.contains($0.item) })
+                try await writeLocked(newest.values.filter { locked.contains($0.item) }, upcoming: upcoming)
                 for candidate in newest.values where !locked.contains(candidate.item) {
                     try await router.hold(
                         candidate.delivery,
@@ -110,7 +116,7 @@ package struct UpsertProcessor: Sendable {
         }
     }
 
-    private func writeLocked(_ candidates: [ChangeCandidate]) async throws {
+    private func writeLocked(_ candidates: [ChangeCandidate], upcoming: UpcomingDeliveries) async throws {
         guard let portal = candidates.first?.portal else { return }
         let states = try await ledger.states(of: candidates.compactMap { c in c.key.map { ($0.rawValue, c.item) } })
         var finished: [LedgerEntry] = []
@@ -136,7 +142,7 @@ package struct UpsertProcessor: Sendable {
         // resolved the same way, so a retried add never creates a second item.
         let ids: [ItemLedger.ItemKey: Int64]
         do {
-            ids = try await lookUp(pending.filter { $0.state.mappedItemID == nil }.map(\.candidate), on: portal)
+            ids = try await itemIDs(of: pending.filter { $0.state.mappedItemID == nil }, on: portal, upcoming: upcoming)
         } catch let error as Bitrix24Error {
             try await settlement.fail(pending.map(\.candidate), with: error, portal: portal)
             return
@@ -157,45 +163,59 @@ package struct UpsertProcessor: Sendable {
         try await settle(pending.map(\.candidate), response: response, portal: portal)
     }
 
-    /// One `crm.item.list` per entity type, filtering the ERP ids of the batch at once (`@originId` is IN).
-    private func lookUp(_ candidates: [ChangeCandidate], on portal: PortalConnection) async throws
-        -> [ItemLedger.ItemKey: Int64]
-    {
-        guard !candidates.isEmpty else { return [:] }
-        var commands: [Bitrix24BatchCommand] = []
-        let byType = Dictionary(grouping: candidates, by: \.entityTypeId)
-        for (entityTypeId, group) in byType {
-            let field = group[0].mapping.erpIdField
-            commands.append(
-                Bitrix24BatchCommand(
-                    name: "find\(entityTypeId)",
-                    method: "crm.item.list",
-                    params: [
-                        "entityTypeId": .int(Int64(entityTypeId)),
-                        "select": ["id", .string(field)],
-                        "filter": .object(
-                            JSONObject([("@" + field, .array(group.map { .string($0.change.originId) }))])
-                        ),
-                        "order": ["id": "ASC"],
-                        "start": -1,
-                    ]
-                )
-            )
-        }
-        try await budget.acquire(portal: portal.domain, limit: portal.limit)
-        let response = try await portal.client.batch(commands)
+    /// The portal ids of items the map does not know: from an earlier look-ahead answer where one is fresh and no
+    /// replica has touched the item since, else from one look-up request that also answers for the changes waiting
+    /// behind this batch. A key left `in_progress` by a crash is always looked up again, so a retried add never
+    /// creates a second item.
+    private func itemIDs(
+        of unmapped: [(candidate: ChangeCandidate, state: LedgerState)],
+        on portal: PortalConnection,
+        upcoming: UpcomingDeliveries
+    ) async throws -> [ItemLedger.ItemKey: Int64] {
         var ids: [ItemLedger.ItemKey: Int64] = [:]
-        for (entityTypeId, group) in byType {
-            let field = group[0].mapping.erpIdField
-            let items = try response["find\(entityTypeId)"]?.get().result["items"]?.arrayValue ?? []
-            for item in items {
-                guard let id = item["id"]?.integerValue, let originId = item[field]?.stringValue else { continue }
-                // The lowest id wins if the portal already holds duplicates: the same choice on every replica.
-                let key = ItemLedger.ItemKey(portal: portal.domain, entityTypeId: entityTypeId, originId: originId)
-                if ids[key].map({ id < $0 }) ?? true { ids[key] = id }
+        var needed: [PortalLookup.Target] = []
+        for (candidate, state) in unmapped {
+            if !state.touched, let verdict = lookAhead.take(candidate.item) {
+                if case .found(let id) = verdict { ids[candidate.item] = id }
+                continue
+            }
+            needed.append(PortalLookup.Target(item: candidate.item, field: candidate.mapping.erpIdField))
+        }
+        guard !needed.isEmpty else { return ids }
+        let neededItems = Set(needed.map(\.item))
+        let ahead = await aheadTargets(upcoming, on: portal).filter { !neededItems.contains($0.item) }
+        var verdicts = try await lookup.verdicts(needed: needed, ahead: ahead, on: portal)
+        for target in needed {
+            switch verdicts.removeValue(forKey: target.item) {
+            case .found(let id): ids[target.item] = id
+            case .absent: break
+            case nil:
+                throw Bitrix24Error(
+                    code: .malformedResponse,
+                    message: "the look-up of \(target.item.originId) gave no complete answer; it will be retried"
+                )
             }
         }
+        lookAhead.store(verdicts)
         return ids
+    }
+
+    /// The upserts waiting behind this batch for the same portal whose items are not answered for yet, read
+    /// cheaply (no validation: a wrong guess only costs a look-up value).
+    private func aheadTargets(_ upcoming: UpcomingDeliveries, on portal: PortalConnection) async
+        -> [PortalLookup.Target]
+    {
+        var targets = Set<PortalLookup.Target>()
+        for delivery in await upcoming.peek(limit: lookAheadLimit) {
+            guard let document = try? JSONValue(parsing: delivery.body),
+                document["portal"]?.stringValue == portal.domain, document["op"]?.stringValue == "upsert",
+                let entity = document["entity"]?.stringValue, let originId = document["originId"]?.stringValue,
+                let entityTypeId = portal.entityTypeId(for: entity), let mapping = contract.entity(named: entity)
+            else { continue }
+            let item = ItemLedger.ItemKey(portal: portal.domain, entityTypeId: entityTypeId, originId: originId)
+            if !lookAhead.contains(item) { targets.insert(PortalLookup.Target(item: item, field: mapping.erpIdField)) }
+        }
+        return Array(targets)
     }
 
     private func command(for candidate: ChangeCandidate, itemID: Int64?, name: String) -> Bitrix24BatchCommand {

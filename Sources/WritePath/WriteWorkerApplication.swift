@@ -12,7 +12,7 @@ import UnixSignals
 /// The composition root of `upsert-worker` and `delete-worker`: reads the environment, connects to PostgreSQL and
 /// RabbitMQ, and runs the queue's ``BatchingConsumer`` until SIGTERM or SIGINT.
 ///
-/// Environment (besides ``FleetEnvironment``'s): `WORKER_PREFETCH` (default 200), `WORKER_LANES` (concurrent
+/// Environment (besides ``FleetEnvironment``'s): `WORKER_PREFETCH` (default 1000 for upsert, whose look-ahead finds many items on the portal in one request, and 200 for delete), `WORKER_LANES` (concurrent
 /// batches, default 4), `WORKER_BATCH_SIZE` (default 50, the most one Bitrix24 `batch` carries).
 package enum WriteWorkerApplication {
     package enum Role: String, Sendable {
@@ -33,7 +33,7 @@ package enum WriteWorkerApplication {
         }
         let settings = BatchingConsumer.Settings(
             queue: work.name,
-            prefetch: UInt16(environment.integer("WORKER_PREFETCH") ?? 200),
+            prefetch: UInt16(environment.integer("WORKER_PREFETCH") ?? (role == .upsert ? 1000 : 200)),
             batchSize: min(environment.integer("WORKER_BATCH_SIZE") ?? 50, 50),
             lanes: environment.integer("WORKER_LANES") ?? 4
         )
@@ -113,7 +113,7 @@ package enum WriteWorkerApplication {
                 changes: publisher,
                 logger: logger
             )
-            return { try await processor.process($0) }
+            return { batch, upcoming in try await processor.process(batch, upcoming: upcoming) }
         case .delete:
             let processor = DeleteProcessor(
                 contract: contract,
@@ -123,7 +123,7 @@ package enum WriteWorkerApplication {
                 changes: publisher,
                 logger: logger
             )
-            return { try await processor.process($0) }
+            return { batch, _ in try await processor.process(batch) }
         }
     }
 }

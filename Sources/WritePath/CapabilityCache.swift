@@ -1,0 +1,184 @@
+package import Bitrix24
+package import FleetRuntime
+package import Logging
+package import SyncCore
+import Synchronization
+
+/// Each portal's ``PortalCapabilities``, asked once per process and again after ``maximumAge`` (seed §3: the
+/// capability check at start), shared by the decoder and the processors of one worker.
+///
+/// The check is `scope`, then `method.get` for every method of the contract's matrix (and, for a portal flagged
+/// `crm_legacy_bridge`, their `crm.deal.*` twins), each call through the fleet's ``PortalRequestBudget``. They are
+/// separate calls rather than one `batch`: a `batch` is what the write path itself sends, and a check that fails
+/// with the writes (a 503 storm) would only add failures. Concurrent callers for one portal share one check.
+/// When a refresh fails, the previous answer stays in use for a while.
+package final class CapabilityCache: Sendable {
+    /// How long an answer is trusted before the portal is asked again.
+    package static let defaultMaximumAge: Duration = .seconds(600)
+    /// How long a message held for a missing capability waits before it is looked at again (the delay queues cap it
+    /// at their longest delay).
+    package static let holdMilliseconds = 600_000
+    /// After a failed refresh, how long the previous answer is used before the portal is asked again.
+    private static let retryAfterFailure: Duration = .seconds(30)
+
+    private struct Entry {
+        var capabilities: PortalCapabilities
+        var expiresAt: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        /// Callers waiting for a check in flight, by cache key; present while the check runs.
+        var waiting: [String: [CheckedContinuation<PortalCapabilities, any Error>]] = [:]
+    }
+
+    private enum Step {
+        case ready(PortalCapabilities)
+        case wait
+        case check(previous: PortalCapabilities?)
+    }
+
+    package let matrix: [Capability]
+    package let maximumAge: Duration
+    private let budget: PortalRequestBudget
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    /// - Parameters:
+    ///   - matrix: the contract's capability rows (`IntegrationContract.capabilities`).
+    ///   - budget: the fleet-wide request budget every check call draws from.
+    package init(
+        matrix: [Capability],
+        budget: PortalRequestBudget,
+        maximumAge: Duration = defaultMaximumAge,
+        logger: Logger
+    ) {
+        self.matrix = matrix
+        self.budget = budget
+        self.maximumAge = maximumAge
+        self.logger = logger
+    }
+
+    /// The portal's write plan (see ``PortalCapabilities/plan(matrix:)``).
+    ///
+    /// - Throws: ``Bitrix24Error`` when the portal could not be asked and no earlier answer exists; callers treat
+    ///   that as transient.
+    package func plan(for portal: PortalConnection) async throws -> WritePlan {
+        try await capabilities(of: portal).plan(matrix: matrix)
+    }
+
+    /// The portal's capabilities, from memory while fresh, else from the portal.
+    package func capabilities(of portal: PortalConnection) async throws -> PortalCapabilities {
+        let key = Self.key(portal)
+        let now = ContinuousClock.now
+        let step: Step = state.withLock { state in
+            if let entry = state.entries[key], now < entry.expiresAt { return .ready(entry.capabilities) }
+            if state.waiting[key] != nil { return .wait }
+            state.waiting[key] = []
+            return .check(previous: state.entries[key]?.capabilities)
+        }
+        switch step {
+        case .ready(let capabilities):
+            return capabilities
+        case .wait:
+            return try await withCheckedThrowingContinuation { continuation in
+                let late: Result<PortalCapabilities, any Error>? = state.withLock { state in
+                    if state.waiting[key] != nil {
+                        state.waiting[key, default: []].append(continuation)
+                        return nil
+                    }
+                    // The check finished between the two locks: take its answer, or fail this message for now.
+                    if let entry = state.entries[key] { return .success(entry.capabilities) }
+                    return .failure(
+                        Bitrix24Error(
+                            code: .other,
+                            message: "the capability check of \(portal.domain) failed in another task; retry"
+                        )
+                    )
+                }
+                if let late { continuation.resume(with: late) }
+            }
+        case .check(let previous):
+            let result: Result<PortalCapabilities, any Error>
+            var expiresAt = ContinuousClock.now + maximumAge
+            do {
+                result = .success(try await check(portal))
+            } catch {
+                guard let previous else {
+                    result = .failure(error)
+                    return try finish(key, result, expiresAt: expiresAt)
+                }
+                logger.warning(
+                    "capability check failed; keeping the previous answer",
+                    metadata: ["portal": "\(portal.domain)", "error": "\(error)"]
+                )
+                result = .success(previous)
+                expiresAt = ContinuousClock.now + Self.retryAfterFailure
+            }
+            return try finish(key, result, expiresAt: expiresAt)
+        }
+    }
+
+    /// Stores a check's answer (if any) and hands it to every caller that waited for it.
+    private func finish(
+        _ key: String,
+        _ result: Result<PortalCapabilities, any Error>,
+        expiresAt: ContinuousClock.Instant
+    ) throws -> PortalCapabilities {
+        let waiters = state.withLock { state in
+            if case .success(let capabilities) = result {
+                state.entries[key] = Entry(capabilities: capabilities, expiresAt: expiresAt)
+            }
+            return state.waiting.removeValue(forKey: key) ?? []
+        }
+        for waiter in waiters { waiter.resume(with: result) }
+        return try result.get()
+    }
+
+    /// Forgets `portal`'s answer, so the next message asks again (after a write answered `ERROR_METHOD_NOT_FOUND`).
+    package func invalidate(_ portal: PortalConnection) {
+        let key = Self.key(portal)
+        state.withLock { _ = $0.entries.removeValue(forKey: key) }
+    }
+
+    /// The flag is part of the key: re-registering a portal with or without the bridge changes what is asked.
+    private static func key(_ portal: PortalConnection) -> String {
+        "\(portal.domain)|\(portal.registration.legacyBridge)"
+    }
+
+    private func check(_ portal: PortalConnection) async throws -> PortalCapabilities {
+        try await budget.acquire(portal: portal.domain, limit: portal.limit)
+        let answer = try await portal.client.call("scope")
+        guard let granted = answer.result.arrayValue else {
+            throw Bitrix24Error(
+                code: .malformedResponse,
+                message: "scope answered \(answer.result.compactString) instead of a list of scopes"
+            )
+        }
+        let scopes = Set(granted.compactMap(\.stringValue))
+        var methods: [String: Bool] = [:]
+        guard scopes.contains(PortalCapabilities.requiredScope) else {
+            return PortalCapabilities(scopes: scopes, methods: methods, legacyBridge: portal.registration.legacyBridge)
+        }
+        var names = matrix.map(\.method)
+        if portal.registration.legacyBridge { names += matrix.map { PortalCapabilities.legacyName(of: $0.method) } }
+        for name in names where methods[name] == nil {
+            try await budget.acquire(portal: portal.domain, limit: portal.limit)
+            let answer = try await portal.client.call("method.get", ["name": .string(name.lowercased())])
+            methods[name] = answer.result["isAvailable"]?.boolValue ?? false
+        }
+        let capabilities = PortalCapabilities(
+            scopes: scopes,
+            methods: methods,
+            legacyBridge: portal.registration.legacyBridge
+        )
+        logger.info(
+            "portal capabilities checked",
+            metadata: [
+                "portal": "\(portal.domain)",
+                "missing": "\(methods.filter { !$0.value }.keys.sorted().joined(separator: ","))",
+            ]
+        )
+        return capabilities
+    }
+}
