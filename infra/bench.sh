@@ -42,6 +42,7 @@ register() {
     line="$(grep "\"$1\"" "$STATE/portal-sim.out" | head -n 1)"
     local url
     url="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["webhookUrl"])' "$line")"
+    "$BIN/syncctl" portal remove "$1" --purge >/dev/null 2>&1 || true
     "$BIN/syncctl" portal add "$1" --webhook-url "$url" --plan "$2" >/dev/null
 }
 register unlimited.bench box

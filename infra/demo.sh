@@ -32,6 +32,13 @@ done
 portal_line="$(head -n 1 "$STATE/portal-sim.out")"
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$portal_line" "$1"; }
 
+# The simulator starts empty, so whatever an earlier demo recorded or left queued for this portal is void.
+MANAGEMENT="${RABBITMQ_MANAGEMENT_URL:?run through ./infra/dev.sh demo}"
+VHOST="$(python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]).path.lstrip("/"); print(p or "%2F")' "${AMQP_URL}")"
+for queue in $(curl -sf "$MANAGEMENT/api/queues/$VHOST?columns=name" | python3 -c 'import json,sys; print(" ".join(q["name"] for q in json.load(sys.stdin) if q["name"].startswith("sync.")))'); do
+    curl -sf -X DELETE "$MANAGEMENT/api/queues/$VHOST/$queue/contents" >/dev/null || true
+done
+"$BIN/syncctl" portal remove "$PORTAL" --purge >/dev/null 2>&1 || true
 "$BIN/syncctl" portal add "$PORTAL" --webhook-url "$(field webhookUrl)" --member-id "$(field memberId)" \
     --application-token "$(field applicationToken)" --plan standard >/dev/null
 echo "[demo] registered $PORTAL (standard plan: 2 requests/s, bucket 50)"

@@ -43,6 +43,19 @@ package struct PortalRegistry: Sendable {
         try await pool.execute("DELETE FROM portals WHERE domain = \(domain)") > 0
     }
 
+    /// Forgets everything the fleet recorded about `domain`'s items (ledger, item map, tombstones, field cache,
+    /// request budget): for a portal that was reset or replaced, whose item ids no longer mean what they did.
+    package func purgeRecords(domain: String) async throws {
+        try await pool.withTransaction { connection in
+            for table in [
+                "sync_ledger", "item_map", "item_tombstones", "field_schema_cache", "portal_request_budget",
+                "portal_method_hold", "write_outcomes",
+            ] {
+                try await connection.execute("DELETE FROM \(identifier: table) WHERE portal = \(domain)")
+            }
+        }
+    }
+
     private static let selectColumns = """
         SELECT domain, member_id, webhook_url, application_token, client_id, client_secret, oauth_server,
                entity_types, legacy_bridge, plan, enabled FROM portals

@@ -143,10 +143,15 @@ struct PortalCommand: AsyncParsableCommand {
         @Argument(help: "The portal's domain.")
         var domain: String
 
+        @Flag(help: "Also forget the portal's ledger, item map and caches (for a portal that was reset or replaced).")
+        var purge = false
+
         func run() async throws {
             let context = CommandContext()
             let removed = try await context.withDatabase { pool in
-                try await PortalRegistry(pool: pool).remove(domain: domain)
+                let registry = PortalRegistry(pool: pool)
+                if purge { try await registry.purgeRecords(domain: domain) }
+                return try await registry.remove(domain: domain)
             }
             guard removed else {
                 print("no portal \(domain) is registered")

@@ -1,4 +1,4 @@
-package import Bitrix24
+import Bitrix24
 package import FleetRuntime
 package import Logging
 package import SyncCore

@@ -27,10 +27,14 @@ package struct ChangeRejection: Error, Sendable {
     package var message: String
     /// Whether the problem may pass (the portal could not be asked for its fields): retry instead of dead letter.
     package var isTransient: Bool
+    /// Set when the message must wait rather than fail (a portal missing a capability, seed §3): it is held at least
+    /// this long without spending an attempt, and never dead-lettered for it.
+    package var holdMilliseconds: Int?
 
-    package init(code: String, message: String, isTransient: Bool = false) {
+    package init(code: String, message: String, isTransient: Bool = false, holdMilliseconds: Int? = nil) {
         self.code = code
         self.message = message
         self.isTransient = isTransient
+        self.holdMilliseconds = holdMilliseconds
     }
 }

@@ -4,12 +4,18 @@ import Foundation
 package import SyncCore
 
 /// Turns a consumed message into a ``ChangeCandidate``, or says why it cannot be one: bad JSON, a schema
-/// violation, the wrong operation for this queue, an unknown portal or entity, or fields the portal would not take.
+/// violation, the wrong operation for this queue, an unknown portal or entity, a portal that lacks a capability the
+/// write needs (held, not rejected), or fields the portal would not take.
 package struct ChangeDecoder: Sendable {
+    /// The error code of a message held because its portal lacks a capability the write needs.
+    package static let capabilityMissing = "CAPABILITY_MISSING"
+
     package let contract: IntegrationContract
     package let schema: JSONSchemaValidator
     package let portals: PortalDirectory
     package let fieldSchemas: FieldSchemaCache
+    /// Each portal's write plan (seed §3); the processors read the same cache.
+    package let capabilities: CapabilityCache
     /// The operation this queue carries (`upsert` or `delete`).
     package let operation: ERPChange.Operation
 
@@ -18,12 +24,14 @@ package struct ChangeDecoder: Sendable {
         schema: JSONSchemaValidator,
         portals: PortalDirectory,
         fieldSchemas: FieldSchemaCache,
+        capabilities: CapabilityCache,
         operation: ERPChange.Operation
     ) {
         self.contract = contract
         self.schema = schema
         self.portals = portals
         self.fieldSchemas = fieldSchemas
+        self.capabilities = capabilities
         self.operation = operation
     }
 
@@ -73,7 +81,25 @@ package struct ChangeDecoder: Sendable {
                     + portal.registration.entityTypes.keys.sorted().joined(separator: ", ")
             )
         }
-        if operation == .upsert, let fields = change.fields?.objectValue {
+        let plan: WritePlan
+        do {
+            plan = try await capabilities.plan(for: portal)
+        } catch {
+            throw ChangeRejection(
+                code: "capability_check_failed",
+                message: "the capability check (scope, method.get) of '\(change.portal)' failed: \(error)",
+                isTransient: true
+            )
+        }
+        if let blocker = plan.blocker(for: operation, entityTypeId: entityTypeId) {
+            throw ChangeRejection(
+                code: Self.capabilityMissing,
+                message: blocker,
+                holdMilliseconds: CapabilityCache.holdMilliseconds
+            )
+        }
+        // crm.item.fields does not describe the legacy bridge's deals: the portal itself checks legacy writes.
+        if operation == .upsert, plan.route == .itemAPI, let fields = change.fields?.objectValue {
             let schemaFields: JSONObject
             do {
                 schemaFields = try await fieldSchemas.fields(of: portal, entityTypeId: entityTypeId)

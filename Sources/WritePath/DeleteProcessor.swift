@@ -5,13 +5,14 @@ import Foundation
 package import Logging
 package import PQClient
 package import SyncCore
-import Synchronization
 
 /// Applies ERP deletes (seed §6 delete row; capability matrix: `crm.item.delete` is optional).
 ///
 /// The item is found by the message's `id`, else through the item map, else on the portal by its ERP id; the
 /// idempotency key is then `portal + entityTypeId + id + opType`. An item already gone counts as deleted. Where the
 /// portal does not offer `crm.item.delete`, the fleet publishes `<entity>.soft_close` so the ERP closes it instead.
+/// A portal whose ``WritePlan`` is ``WritePlan/Route/legacyDeals`` is read and written through `crm.deal.*`
+/// (``LegacyDealDialect``); the decoder holds the messages of a portal that cannot be synced at all.
 package struct DeleteProcessor: Sendable {
     package let decoder: ChangeDecoder
     package let ledger: ItemLedger
@@ -19,7 +20,6 @@ package struct DeleteProcessor: Sendable {
     package let pool: PQPool
     package let logger: Logger
     private let settlement: WriteSettlement
-    private let capabilities = DeleteCapabilityCache()
 
     package init(
         contract: IntegrationContract,
@@ -58,7 +58,8 @@ package struct DeleteProcessor: Sendable {
         for group in Dictionary(grouping: candidates, by: \.portal.domain).values {
             guard let portal = group.first?.portal else { continue }
             do {
-                try await delete(try await resolve(group, on: portal), on: portal)
+                let plan = try await decoder.capabilities.plan(for: portal)
+                try await delete(try await resolve(group, on: portal, plan: plan), on: portal, plan: plan)
             } catch let error as Bitrix24Error {
                 try await settlement.fail(group, with: error, portal: portal)
             }
@@ -66,7 +67,7 @@ package struct DeleteProcessor: Sendable {
     }
 
     /// Gives each candidate its portal id (nil when the item exists nowhere) and its idempotency key.
-    private func resolve(_ group: [ChangeCandidate], on portal: PortalConnection) async throws
+    private func resolve(_ group: [ChangeCandidate], on portal: PortalConnection, plan: WritePlan) async throws
         -> [(candidate: ChangeCandidate, itemID: Int64?)]
     {
         let mapped = try await ledger.states(
@@ -84,6 +85,17 @@ package struct DeleteProcessor: Sendable {
         for candidate in unknown {
             let field = candidate.mapping.erpIdField
             try await budget.acquire(portal: portal.domain, limit: portal.limit)
+            if plan.route == .legacyDeals {
+                let lookUp = LegacyDealDialect.lookUpCommand(
+                    name: "find",
+                    originIds: [candidate.change.originId],
+                    erpIdField: field
+                )
+                let answer = try await portal.client.call(lookUp.method, lookUp.params)
+                let ids = LegacyDealDialect.parseLookUp(answer, erpIdField: field)
+                resolved.append((candidate, ids[candidate.change.originId]))
+                continue
+            }
             let answer = try await portal.client.call(
                 "crm.item.list",
                 [
@@ -108,9 +120,11 @@ package struct DeleteProcessor: Sendable {
         }
     }
 
-    private func delete(_ items: [(candidate: ChangeCandidate, itemID: Int64?)], on portal: PortalConnection)
-        async throws
-    {
+    private func delete(
+        _ items: [(candidate: ChangeCandidate, itemID: Int64?)],
+        on portal: PortalConnection,
+        plan: WritePlan
+    ) async throws {
         var done: [LedgerEntry] = []
         var gone: [(item: ItemLedger.ItemKey, changedAt: Double, itemID: Int64?)] = []
         var pending: [(candidate: ChangeCandidate, itemID: Int64)] = []
@@ -137,7 +151,7 @@ package struct DeleteProcessor: Sendable {
         try await ledger.entomb(gone)
         guard !pending.isEmpty else { return }
 
-        if try await !capabilities.canDelete(portal: portal, budget: budget) {
+        if !plan.canDelete {
             try await softClose(pending, on: portal)
             return
         }
@@ -145,7 +159,10 @@ package struct DeleteProcessor: Sendable {
             pending.map { settlement.entry($0.candidate, status: "in_progress", itemID: $0.itemID) }
         )
         let commands = pending.enumerated().map { index, item in
-            Bitrix24BatchCommand(
+            if plan.route == .legacyDeals {
+                return LegacyDealDialect.deleteCommand(name: "d\(index)", id: item.itemID)
+            }
+            return Bitrix24BatchCommand(
                 name: "d\(index)",
                 method: "crm.item.delete",
                 params: ["entityTypeId": .int(Int64(item.candidate.entityTypeId)), "id": .int(item.itemID)]
@@ -166,7 +183,7 @@ package struct DeleteProcessor: Sendable {
                 entries.append(settlement.entry(item.candidate, status: "done", itemID: item.itemID))
                 outcomes.append(WriteOutcome(portal: portal.domain, operation: .delete, succeeded: true))
                 deleted.append(change(.deleted, item.candidate, itemID: item.itemID))
-            case .failure(let error) where error.code == .notFound:
+            case .failure(let error) where error.code == .notFound || LegacyDealDialect.isNotFound(error):
                 // A retry of a delete that already happened answers NOT_FOUND: the item is gone, as wanted.
                 entries.append(
                     settlement.entry(item.candidate, status: "done", itemID: item.itemID, errorCode: "already_gone")
@@ -212,19 +229,5 @@ package struct DeleteProcessor: Sendable {
             drift: nil,
             traceId: candidate.traceID
         )
-    }
-}
-
-/// Whether each portal offers `crm.item.delete` (`method.get`), asked once per portal per process.
-final class DeleteCapabilityCache: Sendable {
-    private let known = Mutex<[String: Bool]>([:])
-
-    func canDelete(portal: PortalConnection, budget: PortalRequestBudget) async throws -> Bool {
-        if let answer = known.withLock({ $0[portal.domain] }) { return answer }
-        try await budget.acquire(portal: portal.domain, limit: portal.limit)
-        let response = try await portal.client.call("method.get", ["name": "crm.item.delete"])
-        let available = response.result["isAvailable"]?.boolValue ?? false
-        known.withLock { $0[portal.domain] = available }
-        return available
     }
 }

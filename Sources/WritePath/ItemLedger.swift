@@ -47,7 +47,11 @@ package struct ItemLedger: Sendable {
                    EXISTS (SELECT 1 FROM sync_ledger o
                            WHERE o.portal = i.portal AND o.entity_type_id = i.entity_type_id
                              AND o.origin_id = i.origin_id AND o.operation = 'upsert'
-                             AND o.status IN ('in_progress', 'failed', 'done')) AS touched
+                             AND o.status IN ('in_progress', 'failed', 'done')) AS touched,
+                   (SELECT extract(epoch FROM now() - max(o.updated_at))::float8 FROM sync_ledger o
+                     WHERE o.portal = i.portal AND o.entity_type_id = i.entity_type_id
+                       AND o.origin_id = i.origin_id AND o.operation = 'upsert'
+                       AND o.status = 'in_progress' AND o.error_code IS NULL) AS unanswered_age
             FROM jsonb_to_recordset(\(input.compactString)::jsonb)
                  AS i(key text, portal text, entity_type_id int, origin_id text)
             LEFT JOIN sync_ledger l ON l.idempotency_key = i.key
@@ -65,7 +69,8 @@ package struct ItemLedger: Sendable {
                 mappedItemID: try row.decode(Int64?.self, column: "mapped_item_id"),
                 lastChangedAt: try row.decode(Double?.self, column: "last_changed_at"),
                 deletedAt: try row.decode(Double?.self, column: "deleted_at"),
-                touched: try row.decode(Bool.self, column: "touched")
+                touched: try row.decode(Bool.self, column: "touched"),
+                unansweredAge: try row.decode(Double?.self, column: "unanswered_age")
             )
         }
         return states

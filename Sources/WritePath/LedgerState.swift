@@ -13,6 +13,9 @@ package struct LedgerState: Sendable, Equatable {
     /// Whether any upsert of the item, under any key, may have reached the portal (a ledger row in progress,
     /// failed or done): a look-up made before that cannot be trusted.
     package var touched: Bool = false
+    /// Seconds since the newest attempt on the item (any key) that went `in_progress` and never recorded an answer:
+    /// a worker that died there may still have a write in flight, which can land on the portal after a look-up.
+    package var unansweredAge: Double?
 
     package init(
         status: String? = nil,
@@ -20,7 +23,8 @@ package struct LedgerState: Sendable, Equatable {
         mappedItemID: Int64? = nil,
         lastChangedAt: Double? = nil,
         deletedAt: Double? = nil,
-        touched: Bool = false
+        touched: Bool = false,
+        unansweredAge: Double? = nil
     ) {
         self.status = status
         self.ledgerItemID = ledgerItemID
@@ -28,6 +32,7 @@ package struct LedgerState: Sendable, Equatable {
         self.lastChangedAt = lastChangedAt
         self.deletedAt = deletedAt
         self.touched = touched
+        self.unansweredAge = unansweredAge
     }
 
     /// Whether a change made at `changedAt` is older than what the item already went through (a newer upsert or

@@ -43,7 +43,8 @@ package struct PortalCapabilities: Sendable, Equatable {
             let granted = scopes.isEmpty ? "none" : scopes.sorted().joined(separator: ", ")
             return WritePlan(
                 route: .stopped(
-                    reason: "the portal's webhook or app lacks the '\(Self.requiredScope)' scope (granted: \(granted)); "
+                    reason:
+                        "the portal's webhook or app lacks the '\(Self.requiredScope)' scope (granted: \(granted)); "
                         + "grant it on the portal"
                 ),
                 canDelete: false,

@@ -34,6 +34,12 @@ package struct UpsertProcessor: Sendable {
     private let lookAhead = LookupCache()
     /// How many waiting deliveries a look-up request also answers for.
     private let lookAheadLimit = 1000
+    /// How long a write sent by a worker that then died may still land on the portal (the HTTP client's total
+    /// timeout): until then a look-up by originId can miss it, so the item is not written again.
+    private let inFlightWindow: Duration
+
+    /// The production value of the in-flight window: the workers' HTTP total timeout.
+    package static let defaultInFlightWindow: Duration = .seconds(65)
 
     package init(
         contract: IntegrationContract,
@@ -41,8 +47,10 @@ package struct UpsertProcessor: Sendable {
         pool: PQPool,
         router: MessageRouter,
         changes: AMQPPublisher,
-        logger: Logger
+        logger: Logger,
+        inFlightWindow: Duration = UpsertProcessor.defaultInFlightWindow
     ) {
+        self.inFlightWindow = inFlightWindow
         self.contract = contract
         self.decoder = decoder
         let ledger = ItemLedger(pool: pool)
@@ -85,6 +93,9 @@ package struct UpsertProcessor: Sendable {
         var superseded: [LedgerEntry] = []
         var newest: [ItemLedger.ItemKey: ChangeCandidate] = [:]
         for candidate in group {
+            // The same change twice (a redelivery next to its held or retried copy): one write settles both, and
+            // recording either as superseded would mark the key decided without any write.
+            if let current = newest[candidate.item], current.key == candidate.key { continue }
             if let current = newest[candidate.item], current.change.changedAt > candidate.change.changedAt {
                 superseded.append(settlement.entry(candidate, status: "superseded"))
             } else {
@@ -121,6 +132,8 @@ package struct UpsertProcessor: Sendable {
         let states = try await ledger.states(of: candidates.compactMap { c in c.key.map { ($0.rawValue, c.item) } })
         var finished: [LedgerEntry] = []
         var pending: [(candidate: ChangeCandidate, state: LedgerState)] = []
+        var inFlight: [(candidate: ChangeCandidate, waitMilliseconds: Int)] = []
+        let window = Double(inFlightWindow.components.seconds) + Double(inFlightWindow.components.attoseconds) / 1e18
         for candidate in candidates {
             guard let key = candidate.key else { continue }
             let state = states[key.rawValue] ?? LedgerState()
@@ -130,12 +143,24 @@ package struct UpsertProcessor: Sendable {
             default:
                 if state.isStale(changedAt: candidate.change.changedAt.secondsSince1970) {
                     finished.append(settlement.entry(candidate, status: "stale"))
+                } else if let age = state.unansweredAge, age < window {
+                    // A worker died after sending a write for this item: wait until that write has landed or
+                    // can no longer land, else the look-up below could miss it and add a second item.
+                    inFlight.append((candidate, max(1000, Int((window - age) * 1000))))
                 } else {
                     pending.append((candidate, state))
                 }
             }
         }
         try await ledger.record(finished + pending.map { settlement.entry($0.candidate, status: "in_progress") })
+        for (candidate, waitMilliseconds) in inFlight {
+            try await router.hold(
+                candidate.delivery,
+                forAtLeast: waitMilliseconds,
+                errorCode: "WRITE_IN_FLIGHT",
+                errorMessage: "a worker died during a write of this item; waiting until that write can no longer land"
+            )
+        }
         guard !pending.isEmpty else { return }
 
         // Items the map does not know are looked up by their ERP id; a key left in_progress by a crash is
@@ -144,7 +169,7 @@ package struct UpsertProcessor: Sendable {
         do {
             ids = try await itemIDs(of: pending.filter { $0.state.mappedItemID == nil }, on: portal, upcoming: upcoming)
         } catch let error as Bitrix24Error {
-            try await settlement.fail(pending.map(\.candidate), with: error, portal: portal)
+            try await fail(pending.map(\.candidate), with: error, portal: portal)
             return
         }
         var commands: [Bitrix24BatchCommand] = []
@@ -157,10 +182,26 @@ package struct UpsertProcessor: Sendable {
             try await budget.acquire(portal: portal.domain, limit: portal.limit)
             response = try await portal.client.batch(commands)
         } catch let error as Bitrix24Error {
-            try await settlement.fail(pending.map(\.candidate), with: error, portal: portal)
+            try await fail(pending.map(\.candidate), with: error, portal: portal)
             return
         }
         try await settle(pending.map(\.candidate), response: response, portal: portal)
+    }
+
+    /// Routes a failed call. A hold leaves the ledger rows `in_progress`: they get the portal's error code, which
+    /// tells the next attempt that this one was answered, so it has no write in flight to wait for.
+    private func fail(_ candidates: [ChangeCandidate], with error: Bitrix24Error, portal: PortalConnection)
+        async throws
+    {
+        if error.code == .operationTimeLimit {
+            let errorCode = error.portalCode.flatMap { $0.isEmpty ? nil : $0 } ?? error.code.description
+            try await ledger.record(
+                candidates.map {
+                    settlement.entry($0, status: "in_progress", errorCode: errorCode, errorMessage: error.message)
+                }
+            )
+        }
+        try await settlement.fail(candidates, with: error, portal: portal)
     }
 
     /// The portal ids of items the map does not know: from an earlier look-ahead answer where one is fresh and no
@@ -289,7 +330,7 @@ package struct UpsertProcessor: Sendable {
         try await ledger.record(entries, itemMap: itemMap, outcomes: outcomes)
         try await settlement.publish(synced)
         for (candidate, error) in failures {
-            try await settlement.fail([candidate], with: error, portal: portal)
+            try await fail([candidate], with: error, portal: portal)
         }
     }
 

@@ -61,9 +61,26 @@ package struct WriteSettlement: Sendable {
         )
     }
 
-    /// A message that never became a candidate: transient problems retry, the rest go to the dead-letter queue.
+    /// A message that never became a candidate: holds wait, transient problems retry, the rest go to the dead-letter
+    /// queue.
     package func reject(_ delivery: AMQPDelivery, _ rejection: ChangeRejection) async throws {
         let attempts = MessageHeaders.attempt(of: delivery.properties)
+        if let hold = rejection.holdMilliseconds {
+            logger.warning(
+                "message held",
+                metadata: [
+                    "error_code": "\(rejection.code)", "reason": "\(rejection.message)",
+                    "message_id": "\(delivery.properties.messageID ?? "-")",
+                ]
+            )
+            try await router.hold(
+                delivery,
+                forAtLeast: hold,
+                errorCode: rejection.code,
+                errorMessage: rejection.message
+            )
+            return
+        }
         if rejection.isTransient, policy.allowsRetry(afterAttempt: attempts + 1) {
             try await router.retry(
                 delivery,

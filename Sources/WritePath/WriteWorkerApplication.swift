@@ -13,7 +13,8 @@ import UnixSignals
 /// RabbitMQ, and runs the queue's ``BatchingConsumer`` until SIGTERM or SIGINT.
 ///
 /// Environment (besides ``FleetEnvironment``'s): `WORKER_PREFETCH` (default 1000 for upsert, whose look-ahead finds many items on the portal in one request, and 200 for delete), `WORKER_LANES` (concurrent
-/// batches, default 4), `WORKER_BATCH_SIZE` (default 50, the most one Bitrix24 `batch` carries).
+/// batches, default 4), `WORKER_BATCH_SIZE` (default 50, the most one Bitrix24 `batch` carries),
+/// `WORKER_IN_FLIGHT_WINDOW_MS` (how long a dead worker's write may still land; default the HTTP total timeout).
 package enum WriteWorkerApplication {
     package enum Role: String, Sendable {
         case upsert, delete
@@ -70,7 +71,9 @@ package enum WriteWorkerApplication {
                 deadLetterQueue: topology.deadLetterQueue(of: work.name),
                 publisher: publisher
             ),
-            logger: logger
+            logger: logger,
+            inFlightWindow: environment.integer("WORKER_IN_FLIGHT_WINDOW_MS").map { .milliseconds($0) }
+                ?? UpsertProcessor.defaultInFlightWindow
         )
         let consumer = BatchingConsumer(settings: settings, configuration: amqp, logger: logger, process: process)
         let group = ServiceGroup(
@@ -94,13 +97,19 @@ package enum WriteWorkerApplication {
         http: CurlHTTPClient,
         publisher: AMQPPublisher,
         router: MessageRouter,
-        logger: Logger
+        logger: Logger,
+        inFlightWindow: Duration = UpsertProcessor.defaultInFlightWindow
     ) throws -> BatchingConsumer.Process {
         let decoder = ChangeDecoder(
             contract: contract,
             schema: schema,
             portals: PortalDirectory(pool: pool, http: http),
             fieldSchemas: FieldSchemaCache(pool: pool, logger: logger),
+            capabilities: CapabilityCache(
+                matrix: contract.capabilities,
+                budget: PortalRequestBudget(pool: pool),
+                logger: logger
+            ),
             operation: role == .upsert ? .upsert : .delete
         )
         switch role {
@@ -111,7 +120,8 @@ package enum WriteWorkerApplication {
                 pool: pool,
                 router: router,
                 changes: publisher,
-                logger: logger
+                logger: logger,
+                inFlightWindow: inFlightWindow
             )
             return { batch, upcoming in try await processor.process(batch, upcoming: upcoming) }
         case .delete:
