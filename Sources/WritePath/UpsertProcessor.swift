@@ -165,17 +165,27 @@ package struct UpsertProcessor: Sendable {
 
         // Items the map does not know are looked up by their ERP id; a key left in_progress by a crash is
         // resolved the same way, so a retried add never creates a second item.
+        // A portal flagged crm_legacy_bridge that lacks crm.item.* is written through crm.deal.* (the decoder
+        // already held everything else such a portal cannot take).
+        let legacy: Bool
         let ids: [ItemLedger.ItemKey: Int64]
         do {
-            ids = try await itemIDs(of: pending.filter { $0.state.mappedItemID == nil }, on: portal, upcoming: upcoming)
+            legacy = try await decoder.capabilities.plan(for: portal).route == .legacyDeals
+            let unmapped = pending.filter { $0.state.mappedItemID == nil }
+            ids =
+                legacy
+                ? try await legacyItemIDs(of: unmapped.map(\.candidate), on: portal)
+                : try await itemIDs(of: unmapped, on: portal, upcoming: upcoming)
         } catch let error as Bitrix24Error {
             try await fail(pending.map(\.candidate), with: error, portal: portal)
             return
         }
         var commands: [Bitrix24BatchCommand] = []
+        var updatedIDs: [Int: Int64] = [:]
         for (index, item) in pending.enumerated() {
             let itemID = item.state.mappedItemID ?? ids[item.candidate.item]
-            commands.append(command(for: item.candidate, itemID: itemID, name: "w\(index)"))
+            updatedIDs[index] = itemID
+            commands.append(command(for: item.candidate, itemID: itemID, name: "w\(index)", legacy: legacy))
         }
         let response: Bitrix24BatchResponse
         do {
@@ -185,7 +195,49 @@ package struct UpsertProcessor: Sendable {
             try await fail(pending.map(\.candidate), with: error, portal: portal)
             return
         }
-        try await settle(pending.map(\.candidate), response: response, portal: portal)
+        try await settle(
+            pending.map(\.candidate),
+            response: legacy ? Self.itemShaped(response, updatedIDs: updatedIDs) : response,
+            portal: portal
+        )
+    }
+
+    /// Legacy answers (`crm.deal.add` returns the id, `crm.deal.update` returns true) in the `crm.item.*` shape.
+    private static func itemShaped(_ response: Bitrix24BatchResponse, updatedIDs: [Int: Int64]) -> Bitrix24BatchResponse
+    {
+        var shaped = response
+        for (name, result) in response.results {
+            guard case .success(let answer) = result, let index = Int(name.dropFirst()) else { continue }
+            shaped.results[name] =
+                LegacyDealDialect.itemAnswer(answer, itemID: updatedIDs[index]).map { .success($0) }
+                ?? .failure(
+                    Bitrix24Error(code: .other, message: "the portal answered \(answer.result) to a deal write")
+                )
+        }
+        return shaped
+    }
+
+    /// Deal ids by ERP id through `crm.deal.list` (the legacy bridge; no look-ahead).
+    private func legacyItemIDs(of candidates: [ChangeCandidate], on portal: PortalConnection) async throws
+        -> [ItemLedger.ItemKey: Int64]
+    {
+        guard !candidates.isEmpty else { return [:] }
+        let field = candidates[0].mapping.erpIdField
+        try await budget.acquire(portal: portal.domain, limit: portal.limit)
+        let response = try await portal.client.batch([
+            LegacyDealDialect.lookUpCommand(
+                name: "find",
+                originIds: candidates.map(\.change.originId),
+                erpIdField: field
+            )
+        ])
+        guard let answer = try response["find"]?.get() else { return [:] }
+        let found = LegacyDealDialect.parseLookUp(answer, erpIdField: field)
+        var ids: [ItemLedger.ItemKey: Int64] = [:]
+        for candidate in candidates {
+            if let id = found[candidate.change.originId] { ids[candidate.item] = id }
+        }
+        return ids
     }
 
     /// Routes a failed call. A hold leaves the ledger rows `in_progress`: they get the portal's error code, which
@@ -259,8 +311,22 @@ package struct UpsertProcessor: Sendable {
         return Array(targets)
     }
 
-    private func command(for candidate: ChangeCandidate, itemID: Int64?, name: String) -> Bitrix24BatchCommand {
+    private func command(for candidate: ChangeCandidate, itemID: Int64?, name: String, legacy: Bool)
+        -> Bitrix24BatchCommand
+    {
         var fields = candidate.change.fields?.objectValue ?? JSONObject()
+        if legacy {
+            guard let itemID else {
+                return LegacyDealDialect.addCommand(
+                    name: name,
+                    fields: fields,
+                    originId: candidate.change.originId,
+                    originatorId: candidate.mapping.originatorId,
+                    erpIdField: candidate.mapping.erpIdField
+                )
+            }
+            return LegacyDealDialect.updateCommand(name: name, id: itemID, fields: fields)
+        }
         var params: JSONObject = ["entityTypeId": .int(Int64(candidate.entityTypeId)), "useOriginalUfNames": "N"]
         if let itemID {
             params["id"] = .int(itemID)
