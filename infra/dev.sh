@@ -237,7 +237,7 @@ cmd_demo() {
 cmd_bench() {
     cmd_up
     export_env
-    (cd "$ROOT" && swift build -c release)
+    (cd "$ROOT" && swift build -c release) >&2
     SYNC_BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)"
     (cd "$ROOT" && "$SYNC_BIN/syncctl" setup >/dev/null)
     SYNC_BIN="$SYNC_BIN" "$ROOT/infra/bench.sh"

@@ -9,6 +9,7 @@ import Synchronization
 /// a worker must not ask PostgreSQL for every message. Every credential it loads is registered for log redaction.
 package final class PortalDirectory: Sendable {
     private struct Entry {
+        var registration: PortalRegistration?
         var connection: PortalConnection?
         var loadedAt: ContinuousClock.Instant
     }
@@ -24,15 +25,24 @@ package final class PortalDirectory: Sendable {
         self.freshness = freshness
     }
 
-    /// The portal registered as `domain`, or nil when none is (or it is disabled).
+    /// The portal registered as `domain`, ready to call, or nil when none is (or it is disabled, or it cannot be
+    /// called yet: see ``registration(for:)``).
     package func connection(for domain: String) async throws -> PortalConnection? {
+        try await entry(for: domain).connection
+    }
+
+    /// The registration of `domain`, callable or not (an OAuth portal has no credentials until its install event).
+    package func registration(for domain: String) async throws -> PortalRegistration? {
+        try await entry(for: domain).registration
+    }
+
+    private func entry(for domain: String) async throws -> Entry {
         let now = ContinuousClock.now
-        if let entry = entries.withLock({ $0[domain] }), now - entry.loadedAt < freshness {
-            return entry.connection
-        }
-        let connection = try await registry.find(domain: domain).flatMap(makeConnection)
-        entries.withLock { $0[domain] = Entry(connection: connection, loadedAt: now) }
-        return connection
+        if let entry = entries.withLock({ $0[domain] }), now - entry.loadedAt < freshness { return entry }
+        let registration = try await registry.find(domain: domain)
+        let entry = Entry(registration: registration, connection: registration.flatMap(makeConnection), loadedAt: now)
+        entries.withLock { $0[domain] = entry }
+        return entry
     }
 
     /// Forgets cached registrations, e.g. after `syncctl portal add` in a test.

@@ -66,6 +66,16 @@ package struct ChangeDecoder: Sendable {
             )
         }
         guard let portal = try await portals.connection(for: change.portal) else {
+            if let registration = try await portals.registration(for: change.portal), registration.enabled {
+                // Registered as an OAuth application whose tokens have not arrived yet: keep the work.
+                throw ChangeRejection(
+                    code: "PORTAL_NOT_READY",
+                    message: "portal '\(change.portal)' has no usable credentials yet (an OAuth portal gets its tokens "
+                        + "with the install event); the message waits",
+                    isTransient: true,
+                    holdMilliseconds: 600_000
+                )
+            }
             throw ChangeRejection(
                 code: "unknown_portal",
                 message: "portal '\(change.portal)' is not registered (or is disabled); register it with "
