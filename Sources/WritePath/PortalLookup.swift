@@ -1,4 +1,4 @@
-import Bitrix24
+package import Bitrix24
 package import FleetRuntime
 import Foundation
 import SyncCore
@@ -27,7 +27,7 @@ package struct PortalLookup: Sendable {
     /// Ids per command: a list answers at most 50 rows, so a command for the changes in hand stays at 50 values
     /// (a complete answer); look-ahead commands carry more and conclude "absent" only from a short answer.
     static let exactChunk = 50
-    static let aheadChunk = 400
+    static let aheadChunk = 1000
 
     private let budget: PortalRequestBudget
 
@@ -46,38 +46,58 @@ package struct PortalLookup: Sendable {
                 Array(group[$0..<min($0 + Self.exactChunk, group.count)])
             }
         }
-        let room = Bitrix24Client.maximumBatchSize - chunks.count
-        for group in Dictionary(grouping: ahead, by: \.item.entityTypeId).values where chunks.count < room {
-            chunks += stride(from: 0, to: group.count, by: Self.aheadChunk).prefix(room - chunks.count).map {
-                Array(group[$0..<min($0 + Self.aheadChunk, group.count)])
+        chunks += Self.aheadChunks(ahead, limit: Bitrix24Client.maximumBatchSize - chunks.count)
+        guard !chunks.isEmpty else { return [:] }
+        try await budget.acquire(portal: portal.domain, limit: portal.limit)
+        let response = try await portal.client.batch(
+            chunks.enumerated().map { Self.command(name: "find\($0)", chunk: $1) }
+        )
+        return try Self.verdicts(from: response, chunks: chunks, prefix: "find", portal: portal.domain)
+    }
+
+    /// Splits look-ahead targets into commands of ``aheadChunk`` values, at most `limit` of them.
+    package static func aheadChunks(_ targets: [Target], limit: Int) -> [[Target]] {
+        var chunks: [[Target]] = []
+        for group in Dictionary(grouping: targets, by: \.item.entityTypeId).values where chunks.count < limit {
+            chunks += stride(from: 0, to: group.count, by: aheadChunk).prefix(limit - chunks.count).map {
+                Array(group[$0..<min($0 + aheadChunk, group.count)])
             }
         }
-        guard !chunks.isEmpty else { return [:] }
-        let commands = chunks.enumerated().map { index, chunk in
-            Bitrix24BatchCommand(
-                name: "find\(index)",
-                method: "crm.item.list",
-                params: [
-                    "entityTypeId": .int(Int64(chunk[0].item.entityTypeId)),
-                    "select": ["id", .string(chunk[0].field)],
-                    "filter": .object(
-                        JSONObject([("@" + chunk[0].field, .array(chunk.map { .string($0.item.originId) }))])
-                    ),
-                    "order": ["id": "ASC"],
-                    "start": -1,
-                ]
-            )
-        }
-        try await budget.acquire(portal: portal.domain, limit: portal.limit)
-        let response = try await portal.client.batch(commands)
+        return chunks
+    }
+
+    /// One `crm.item.list` finding the chunk's ERP ids (`@<field>` is IN), lowest id first, without counting.
+    package static func command(name: String, chunk: [Target]) -> Bitrix24BatchCommand {
+        Bitrix24BatchCommand(
+            name: name,
+            method: "crm.item.list",
+            params: [
+                "entityTypeId": .int(Int64(chunk[0].item.entityTypeId)),
+                "select": ["id", .string(chunk[0].field)],
+                "filter": .object(
+                    JSONObject([("@" + chunk[0].field, .array(chunk.map { .string($0.item.originId) }))])
+                ),
+                "order": ["id": "ASC"],
+                "start": -1,
+            ]
+        )
+    }
+
+    /// The verdicts in the answers to commands `<prefix>0`, `<prefix>1`, … built from `chunks`.
+    package static func verdicts(
+        from response: Bitrix24BatchResponse,
+        chunks: [[Target]],
+        prefix: String,
+        portal: String
+    ) throws -> [ItemLedger.ItemKey: Verdict] {
         var verdicts: [ItemLedger.ItemKey: Verdict] = [:]
         for (index, chunk) in chunks.enumerated() {
-            let rows = try response["find\(index)"]?.get().result["items"]?.arrayValue ?? []
+            let rows = try response["\(prefix)\(index)"]?.get().result["items"]?.arrayValue ?? []
             let field = chunk[0].field
             for row in rows {
                 guard let id = row["id"]?.integerValue, let originId = row[field]?.stringValue else { continue }
                 let item = ItemLedger.ItemKey(
-                    portal: portal.domain,
+                    portal: portal,
                     entityTypeId: chunk[0].item.entityTypeId,
                     originId: originId
                 )
@@ -86,7 +106,7 @@ package struct PortalLookup: Sendable {
                 verdicts[item] = .found(id)
             }
             // Fewer rows than a page holds: the answer is complete, and every id not in it is absent.
-            if rows.count < Self.exactChunk {
+            if rows.count < exactChunk {
                 for target in chunk where verdicts[target.item] == nil { verdicts[target.item] = .absent }
             }
         }

@@ -187,6 +187,16 @@ package struct UpsertProcessor: Sendable {
             updatedIDs[index] = itemID
             commands.append(command(for: item.candidate, itemID: itemID, name: "w\(index)", legacy: legacy))
         }
+        // Spare room in the request looks up the changes waiting behind this batch, so that they need no look-up
+        // request of their own: a stream of new items then costs one request per batch.
+        let aheadChunks =
+            legacy
+            ? []
+            : PortalLookup.aheadChunks(
+                await aheadTargets(upcoming, on: portal),
+                limit: Bitrix24Client.maximumBatchSize - commands.count
+            )
+        commands += aheadChunks.enumerated().map { PortalLookup.command(name: "ahead\($0)", chunk: $1) }
         let response: Bitrix24BatchResponse
         do {
             try await budget.acquire(portal: portal.domain, limit: portal.limit)
@@ -194,6 +204,14 @@ package struct UpsertProcessor: Sendable {
         } catch let error as Bitrix24Error {
             try await fail(pending.map(\.candidate), with: error, portal: portal)
             return
+        }
+        if let verdicts = try? PortalLookup.verdicts(
+            from: response,
+            chunks: aheadChunks,
+            prefix: "ahead",
+            portal: portal.domain
+        ) {
+            lookAhead.store(verdicts)
         }
         try await settle(
             pending.map(\.candidate),

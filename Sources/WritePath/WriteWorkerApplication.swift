@@ -35,7 +35,8 @@ package enum WriteWorkerApplication {
         let settings = BatchingConsumer.Settings(
             queue: work.name,
             prefetch: UInt16(environment.integer("WORKER_PREFETCH") ?? (role == .upsert ? 1000 : 200)),
-            batchSize: min(environment.integer("WORKER_BATCH_SIZE") ?? 50, 50),
+            // Upserts leave one command of each 50-command batch for looking ahead (see UpsertProcessor).
+            batchSize: min(environment.integer("WORKER_BATCH_SIZE") ?? (role == .upsert ? 49 : 50), 50),
             lanes: environment.integer("WORKER_LANES") ?? 4
         )
         let pool = PQPool(
