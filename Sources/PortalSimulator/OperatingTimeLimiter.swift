@@ -16,8 +16,11 @@ package struct OperatingTimeLimiter: Sendable {
     }
 
     package var limits: Limits
-    /// method → minute start → seconds used in that minute.
+    /// method → bucket index → seconds used in that bucket. The window is ten buckets, as the portal's ten
+    /// one-minute buckets make its 10 minutes; a shorter window (for tests) has shorter buckets.
     private var buckets: [String: [Int: Double]] = [:]
+
+    private var bucketWidth: Double { max(limits.windowSeconds / 10, 0.001) }
 
     package init(limits: Limits) {
         self.limits = limits
@@ -31,8 +34,7 @@ package struct OperatingTimeLimiter: Sendable {
 
     /// Adds `seconds` of execution time for `method`.
     package mutating func record(_ method: String, seconds: Double, at now: Double) {
-        let minute = Int(now / 60) * 60
-        buckets[method, default: [:]][minute, default: 0] += seconds
+        buckets[method, default: [:]][Int(now / bucketWidth), default: 0] += seconds
         prune(method, at: now)
     }
 
@@ -45,8 +47,8 @@ package struct OperatingTimeLimiter: Sendable {
     /// When the oldest bucket drops out of the window (the envelope's `time.operating_reset_at`).
     package mutating func resetAt(_ method: String, at now: Double) -> Int {
         prune(method, at: now)
-        let oldest = buckets[method]?.keys.min() ?? Int(now / 60) * 60
-        return oldest + Int(limits.windowSeconds)
+        let oldest = Double(buckets[method]?.keys.min() ?? Int(now / bucketWidth)) * bucketWidth
+        return Int((oldest + limits.windowSeconds).rounded(.up))
     }
 
     package mutating func reset() {
@@ -55,7 +57,7 @@ package struct OperatingTimeLimiter: Sendable {
 
     private mutating func prune(_ method: String, at now: Double) {
         guard var methodBuckets = buckets[method] else { return }
-        methodBuckets = methodBuckets.filter { Double($0.key) + limits.windowSeconds > now }
+        methodBuckets = methodBuckets.filter { Double($0.key) * bucketWidth + limits.windowSeconds > now }
         buckets[method] = methodBuckets
     }
 }

@@ -31,6 +31,7 @@ package struct UpsertProcessor: Sendable {
     package let logger: Logger
     private let settlement: WriteSettlement
     private let lookup: PortalLookup
+    private let pacer: OperatingTimePacer
     private let lookAhead = LookupCache()
     /// How many waiting deliveries a look-up request also answers for.
     private let lookAheadLimit = 1000
@@ -48,7 +49,8 @@ package struct UpsertProcessor: Sendable {
         router: MessageRouter,
         changes: AMQPPublisher,
         logger: Logger,
-        inFlightWindow: Duration = UpsertProcessor.defaultInFlightWindow
+        inFlightWindow: Duration = UpsertProcessor.defaultInFlightWindow,
+        operatingBudgetSeconds: Double = OperatingTimePacer.defaultBudgetSeconds
     ) {
         self.inFlightWindow = inFlightWindow
         self.contract = contract
@@ -58,6 +60,7 @@ package struct UpsertProcessor: Sendable {
         self.ledger = ledger
         self.budget = budget
         self.lookup = PortalLookup(budget: budget)
+        self.pacer = OperatingTimePacer(pool: pool, budgetSeconds: operatingBudgetSeconds)
         self.router = router
         self.pool = pool
         self.logger = logger
@@ -197,14 +200,18 @@ package struct UpsertProcessor: Sendable {
                 limit: Bitrix24Client.maximumBatchSize - commands.count
             )
         commands += aheadChunks.enumerated().map { PortalLookup.command(name: "ahead\($0)", chunk: $1) }
+        let methods = Dictionary(uniqueKeysWithValues: commands.map { ($0.name, $0.method) })
         let response: Bitrix24BatchResponse
         do {
+            try await pacer.check(portal: portal.domain, methods: Set(methods.values))
             try await budget.acquire(portal: portal.domain, limit: portal.limit)
             response = try await portal.client.batch(commands)
         } catch let error as Bitrix24Error {
+            try await pacer.observe(portal: portal.domain, methods: Set(methods.values), error: error)
             try await fail(pending.map(\.candidate), with: error, portal: portal)
             return
         }
+        try await pacer.observe(portal: portal.domain, methods: methods, response: response)
         if let verdicts = try? PortalLookup.verdicts(
             from: response,
             chunks: aheadChunks,

@@ -12,9 +12,13 @@ import UnixSignals
 /// The composition root of `upsert-worker` and `delete-worker`: reads the environment, connects to PostgreSQL and
 /// RabbitMQ, and runs the queue's ``BatchingConsumer`` until SIGTERM or SIGINT.
 ///
-/// Environment (besides ``FleetEnvironment``'s): `WORKER_PREFETCH` (default 1000 for upsert, whose look-ahead finds many items on the portal in one request, and 200 for delete), `WORKER_LANES` (concurrent
-/// batches, default 4), `WORKER_BATCH_SIZE` (default 50, the most one Bitrix24 `batch` carries),
-/// `WORKER_IN_FLIGHT_WINDOW_MS` (how long a dead worker's write may still land; default the HTTP total timeout).
+/// Environment (besides ``FleetEnvironment``'s):
+/// - `WORKER_PREFETCH`: default 1000 for upsert (its look-ahead finds many items on the portal in one request), 200
+///   for delete;
+/// - `WORKER_LANES`: concurrent batches, default 4;
+/// - `WORKER_BATCH_SIZE`: default 49 for upsert (one command of a 50-command `batch` looks ahead), 50 for delete;
+/// - `WORKER_IN_FLIGHT_WINDOW_MS`: how long a dead worker's write may still land; default the HTTP total timeout;
+/// - `SYNC_OPERATING_BUDGET_SECONDS`: a portal method's operating-time budget per 10 minutes, default 480.
 package enum WriteWorkerApplication {
     package enum Role: String, Sendable {
         case upsert, delete
@@ -74,7 +78,9 @@ package enum WriteWorkerApplication {
             ),
             logger: logger,
             inFlightWindow: environment.integer("WORKER_IN_FLIGHT_WINDOW_MS").map { .milliseconds($0) }
-                ?? UpsertProcessor.defaultInFlightWindow
+                ?? UpsertProcessor.defaultInFlightWindow,
+            operatingBudgetSeconds: environment.integer("SYNC_OPERATING_BUDGET_SECONDS").map(Double.init)
+                ?? OperatingTimePacer.defaultBudgetSeconds
         )
         let consumer = BatchingConsumer(settings: settings, configuration: amqp, logger: logger, process: process)
         let group = ServiceGroup(
@@ -99,7 +105,8 @@ package enum WriteWorkerApplication {
         publisher: AMQPPublisher,
         router: MessageRouter,
         logger: Logger,
-        inFlightWindow: Duration = UpsertProcessor.defaultInFlightWindow
+        inFlightWindow: Duration = UpsertProcessor.defaultInFlightWindow,
+        operatingBudgetSeconds: Double = OperatingTimePacer.defaultBudgetSeconds
     ) throws -> BatchingConsumer.Process {
         let decoder = ChangeDecoder(
             contract: contract,
@@ -122,7 +129,8 @@ package enum WriteWorkerApplication {
                 router: router,
                 changes: publisher,
                 logger: logger,
-                inFlightWindow: inFlightWindow
+                inFlightWindow: inFlightWindow,
+                operatingBudgetSeconds: operatingBudgetSeconds
             )
             return { batch, upcoming in try await processor.process(batch, upcoming: upcoming) }
         case .delete:

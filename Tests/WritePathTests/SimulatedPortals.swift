@@ -112,6 +112,30 @@ final class SimulatedPortals: Sendable {
         portal(domain).update { $0.faults = [rule] }
     }
 
+    /// Turns on the per-method operating-time limit of `domain`: `budgetSeconds` per `windowSeconds`, each call of
+    /// the methods in `costSeconds` costing that much.
+    func limitOperatingTime(
+        on domain: String,
+        budgetSeconds: Double,
+        windowSeconds: Double,
+        costSeconds: [String: Double]
+    ) {
+        portal(domain).update { state in
+            var limits = state.operatingLimiter.limits
+            limits.budgetSeconds = budgetSeconds
+            limits.windowSeconds = windowSeconds
+            limits.isEnabled = true
+            state.configuration.operatingLimits = limits
+            state.operatingLimiter.limits = limits
+            for (method, cost) in costSeconds { state.configuration.operatingCostSeconds[method] = cost }
+        }
+    }
+
+    /// How often `domain` refused a call with `OPERATION_TIME_LIMIT`.
+    func operatingRefusals(of domain: String) -> Int {
+        portal(domain).update { $0.statistics.operatingRefusals }
+    }
+
     /// Removes every injected fault of `domain`.
     func clearFaults(on domain: String) {
         portal(domain).update { $0.faults = [] }

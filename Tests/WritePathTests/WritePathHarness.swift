@@ -229,6 +229,7 @@ final class WritePathHarness: Sendable {
         _ role: WriteWorkerApplication.Role,
         count: Int = 1,
         lanes: Int = 4,
+        operatingBudgetSeconds: Double = OperatingTimePacer.defaultBudgetSeconds,
         _ body: @Sendable () async throws -> Result
     ) async throws -> Result {
         guard let work = topology.workQueue(forOperation: role.rawValue),
@@ -251,7 +252,8 @@ final class WritePathHarness: Sendable {
                     deadLetterQueue: topology.deadLetterQueue(of: work.name),
                     publisher: publisher
                 ),
-                logger: logger
+                logger: logger,
+                operatingBudgetSeconds: operatingBudgetSeconds
             )
             let consumer = BatchingConsumer(
                 settings: BatchingConsumer.Settings(queue: work.name, prefetch: 200, batchSize: 50, lanes: lanes),
