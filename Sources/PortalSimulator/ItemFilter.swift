@@ -4,6 +4,9 @@ package indirect enum ItemFilter: Sendable {
     case all([ItemFilter])
     case any([ItemFilter])
     case condition(field: FieldDefinition, operation: Operation, value: JSONValue)
+    /// `@field` / `!@field` over plain strings of a text field, as a set: a look-up of a thousand ERP ids must not
+    /// cost a thousand comparisons per item (the real portal answers it from an index).
+    case membership(field: FieldDefinition, values: Set<String>, negated: Bool)
 
     /// The operator prefixes the documentation lists, longest first so `>=` wins over `>`.
     package enum Operation: String, Sendable, CaseIterable {
@@ -50,9 +53,26 @@ package indirect enum ItemFilter: Sendable {
             guard let field = resolve(name) else {
                 throw .invalidArgument("Invalid filter: field '\(name)' is not allowed in filter")
             }
-            conditions.append(.condition(field: field, operation: operation, value: member.value))
+            conditions.append(makeCondition(field: field, operation: operation, value: member.value))
         }
         return isOr ? .any(conditions) : .all(conditions)
+    }
+
+    /// A condition, as a set look-up where that means the same (exact string equality on a text field).
+    private static func makeCondition(field: FieldDefinition, operation: Operation, value: JSONValue) -> ItemFilter {
+        let textTypes: Set<String> = ["string", "text", "url", "crm_status", "crm_currency"]
+        if operation == .inList || operation == .notIn, textTypes.contains(field.type),
+            case .array(let elements) = value
+        {
+            let texts = elements.compactMap { element -> String? in
+                guard let text = element.stringValue, !text.isEmpty else { return nil }
+                return text
+            }
+            if texts.count == elements.count {
+                return .membership(field: field, values: Set(texts), negated: operation == .notIn)
+            }
+        }
+        return .condition(field: field, operation: operation, value: value)
     }
 
     private static func isGroup(_ value: JSONValue) -> Bool {
@@ -74,6 +94,15 @@ package indirect enum ItemFilter: Sendable {
         case .condition(let field, let operation, let expected):
             let actual = item[field.name] ?? .null
             return Self.evaluate(actual, operation, expected, field: field, dates: dates)
+        case .membership(let field, let values, let negated):
+            let actual = item[field.name] ?? .null
+            let found =
+                if case .array(let elements) = actual {
+                    elements.contains { $0.stringValue.map(values.contains) ?? false }
+                } else {
+                    actual.stringValue.map(values.contains) ?? false
+                }
+            return found != negated
         }
     }
 
