@@ -31,8 +31,11 @@ package struct ItemListQuery: Sendable {
         of items: [[String: JSONValue]],
         dates: PortalDateFormat
     ) -> (rows: [[String: JSONValue]], total: Int, next: Int?) {
+        // Filter first, then sort only what matched: a look-up over a large portal stays cheap.
         var matching = items.filter { filter.matches($0, dates: dates) }
-        if !order.isEmpty {
+        if order.isEmpty {
+            matching.sort { ($0["id"]?.intValue ?? 0) < ($1["id"]?.intValue ?? 0) }
+        } else {
             matching.sort { left, right in
                 for (field, ascending) in order {
                     let comparison = Self.compare(
