@@ -67,10 +67,19 @@ package struct BatchingConsumer: Service {
                 await buffer.finish()
                 return false
             }
-            for _ in 0..<settings.lanes {
+            for lane in 0..<settings.lanes {
                 group.addTask {
-                    while let batch = await buffer.nextBatch(maximum: settings.batchSize, linger: settings.linger) {
-                        await handle(batch, consumer: consumer, buffer: buffer)
+                    while let batch = await buffer.nextBatch(
+                        lane: lane,
+                        maximum: settings.batchSize,
+                        linger: settings.linger
+                    ) {
+                        await handle(
+                            batch,
+                            consumer: consumer,
+                            upcoming: UpcomingDeliveries(buffer: buffer, lane: lane)
+                        )
+                        await buffer.release(lane: lane)
                     }
                     return false
                 }
@@ -96,9 +105,9 @@ package struct BatchingConsumer: Service {
         logger.info("stopped", metadata: ["queue": "\(settings.queue)"])
     }
 
-    private func handle(_ batch: [AMQPDelivery], consumer: AMQPConsumer, buffer: DeliveryBuffer) async {
+    private func handle(_ batch: [AMQPDelivery], consumer: AMQPConsumer, upcoming: UpcomingDeliveries) async {
         do {
-            try await process(batch, UpcomingDeliveries(buffer: buffer))
+            try await process(batch, upcoming)
             for delivery in batch { _ = try await consumer.ack(delivery) }
         } catch {
             logger.error(
@@ -112,20 +121,23 @@ package struct BatchingConsumer: Service {
     }
 }
 
-/// The deliveries waiting behind a batch, visible without taking them.
+/// The deliveries waiting behind a batch (and those other lanes hold), visible without taking them.
 package struct UpcomingDeliveries: Sendable {
     private let buffer: DeliveryBuffer?
+    private let lane: Int
 
-    init(buffer: DeliveryBuffer) {
+    init(buffer: DeliveryBuffer, lane: Int) {
         self.buffer = buffer
+        self.lane = lane
     }
 
     /// Nothing waits (a batch handled on its own, as tests do).
     package init() {
         self.buffer = nil
+        self.lane = 0
     }
 
     package func peek(limit: Int) async -> [AMQPDelivery] {
-        await buffer?.peek(limit: limit) ?? []
+        await buffer?.peek(limit: limit, besides: lane) ?? []
     }
 }

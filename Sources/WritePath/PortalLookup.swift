@@ -125,6 +125,9 @@ package final class LookupCache: Sendable {
     }
 
     private let entries = Mutex<[ItemLedger.ItemKey: Entry]>([:])
+    /// Items a look-up request in flight will answer for: a lane that needs one of them waits for that answer
+    /// rather than spending a request of its own.
+    private let pending = Mutex<Set<ItemLedger.ItemKey>>([])
     private let lifetime: Duration
 
     package init(lifetime: Duration = .seconds(120)) {
@@ -144,6 +147,24 @@ package final class LookupCache: Sendable {
     package func contains(_ item: ItemLedger.ItemKey) -> Bool {
         let now = ContinuousClock.now
         return entries.withLock { $0[item].map { now - $0.storedAt < lifetime } ?? false }
+    }
+
+    /// Marks `items` as being looked up by a request about to be sent.
+    package func markPending(_ items: some Sequence<ItemLedger.ItemKey>) {
+        pending.withLock { $0.formUnion(items) }
+    }
+
+    /// The request for `items` has ended (answered or not).
+    package func clearPending(_ items: some Sequence<ItemLedger.ItemKey>) {
+        pending.withLock { $0.subtract(items) }
+    }
+
+    /// Waits, up to `timeout`, while a request in flight is looking any of `items` up.
+    package func waitWhilePending(_ items: [ItemLedger.ItemKey], timeout: Duration = .seconds(30)) async {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline, pending.withLock({ set in items.contains { set.contains($0) } }) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     package func store(_ verdicts: [ItemLedger.ItemKey: PortalLookup.Verdict]) {

@@ -200,6 +200,9 @@ package struct UpsertProcessor: Sendable {
                 limit: Bitrix24Client.maximumBatchSize - commands.count
             )
         commands += aheadChunks.enumerated().map { PortalLookup.command(name: "ahead\($0)", chunk: $1) }
+        let aheadItems = aheadChunks.joined().map(\.item)
+        lookAhead.markPending(aheadItems)
+        defer { lookAhead.clearPending(aheadItems) }
         let methods = Dictionary(uniqueKeysWithValues: commands.map { ($0.name, $0.method) })
         let response: Bitrix24BatchResponse
         do {
@@ -207,6 +210,7 @@ package struct UpsertProcessor: Sendable {
             try await budget.acquire(portal: portal.domain, limit: portal.limit)
             response = try await portal.client.batch(commands)
         } catch let error as Bitrix24Error {
+            lookAhead.clearPending(aheadItems)
             try await pacer.observe(portal: portal.domain, methods: Set(methods.values), error: error)
             try await fail(pending.map(\.candidate), with: error, portal: portal)
             return
@@ -220,6 +224,7 @@ package struct UpsertProcessor: Sendable {
         ) {
             lookAhead.store(verdicts)
         }
+        lookAhead.clearPending(aheadItems)
         try await settle(
             pending.map(\.candidate),
             response: legacy ? Self.itemShaped(response, updatedIDs: updatedIDs) : response,
@@ -292,6 +297,8 @@ package struct UpsertProcessor: Sendable {
     ) async throws -> [ItemLedger.ItemKey: Int64] {
         var ids: [ItemLedger.ItemKey: Int64] = [:]
         var needed: [PortalLookup.Target] = []
+        // Another lane's request may already be asking the portal about these items: its answer is worth a wait.
+        await lookAhead.waitWhilePending(unmapped.filter { !$0.state.touched }.map(\.candidate.item))
         for (candidate, state) in unmapped {
             if !state.touched, let verdict = lookAhead.take(candidate.item) {
                 if case .found(let id) = verdict { ids[candidate.item] = id }
@@ -302,6 +309,8 @@ package struct UpsertProcessor: Sendable {
         guard !needed.isEmpty else { return ids }
         let neededItems = Set(needed.map(\.item))
         let ahead = await aheadTargets(upcoming, on: portal).filter { !neededItems.contains($0.item) }
+        lookAhead.markPending(ahead.map(\.item))
+        defer { lookAhead.clearPending(ahead.map(\.item)) }
         var verdicts = try await lookup.verdicts(needed: needed, ahead: ahead, on: portal)
         for target in needed {
             switch verdicts.removeValue(forKey: target.item) {
