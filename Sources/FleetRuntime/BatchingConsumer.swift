@@ -67,19 +67,10 @@ package struct BatchingConsumer: Service {
                 await buffer.finish()
                 return false
             }
-            for lane in 0..<settings.lanes {
+            for _ in 0..<settings.lanes {
                 group.addTask {
-                    while let batch = await buffer.nextBatch(
-                        lane: lane,
-                        maximum: settings.batchSize,
-                        linger: settings.linger
-                    ) {
-                        await handle(
-                            batch,
-                            consumer: consumer,
-                            upcoming: UpcomingDeliveries(buffer: buffer, lane: lane)
-                        )
-                        await buffer.release(lane: lane)
+                    while let batch = await buffer.nextBatch(maximum: settings.batchSize, linger: settings.linger) {
+                        await handle(batch, consumer: consumer, upcoming: UpcomingDeliveries(buffer: buffer))
                     }
                     return false
                 }
@@ -121,23 +112,20 @@ package struct BatchingConsumer: Service {
     }
 }
 
-/// The deliveries waiting behind a batch (and those other lanes hold), visible without taking them.
+/// The deliveries waiting behind a batch, visible without taking them.
 package struct UpcomingDeliveries: Sendable {
     private let buffer: DeliveryBuffer?
-    private let lane: Int
 
-    init(buffer: DeliveryBuffer, lane: Int) {
+    init(buffer: DeliveryBuffer) {
         self.buffer = buffer
-        self.lane = lane
     }
 
     /// Nothing waits (a batch handled on its own, as tests do).
     package init() {
         self.buffer = nil
-        self.lane = 0
     }
 
     package func peek(limit: Int) async -> [AMQPDelivery] {
-        await buffer?.peek(limit: limit, besides: lane) ?? []
+        await buffer?.peek(limit: limit) ?? []
     }
 }

@@ -5,8 +5,6 @@ package import AMQPClient
 /// Bitrix24 `batch` request carries up to 50 changes for the price of one request against the portal's limit.
 package actor DeliveryBuffer {
     private var waiting: [AMQPDelivery] = []
-    /// The batches lanes are working on, by lane: other lanes may look ahead at them too.
-    private var inHand: [Int: [AMQPDelivery]] = [:]
     private var finished = false
     private var consumers: [CheckedContinuation<Void, Never>] = []
 
@@ -23,18 +21,6 @@ package actor DeliveryBuffer {
         wakeAll()
     }
 
-    /// The next batch for `lane`, which holds it until ``release(lane:)``; nil once the buffer is finished and empty.
-    package func nextBatch(lane: Int, maximum: Int, linger: Duration) async -> [AMQPDelivery]? {
-        let batch = await nextBatch(maximum: maximum, linger: linger)
-        inHand[lane] = batch
-        return batch
-    }
-
-    /// `lane` is done with its batch.
-    package func release(lane: Int) {
-        inHand[lane] = nil
-    }
-
     /// The next batch, or nil once the buffer is finished and empty.
     package func nextBatch(maximum: Int, linger: Duration) async -> [AMQPDelivery]? {
         while waiting.isEmpty {
@@ -49,10 +35,11 @@ package actor DeliveryBuffer {
         return batch.isEmpty ? await nextBatch(maximum: maximum, linger: linger) : batch
     }
 
-    /// The batches other lanes hold, then up to `limit` waiting deliveries, all left in place: a processor looks
-    /// ahead at them (to look many items up on the portal in one request) without taking them.
-    package func peek(limit: Int, besides lane: Int) -> [AMQPDelivery] {
-        inHand.filter { $0.key != lane }.values.flatMap { $0 } + waiting.prefix(limit)
+    /// Up to `limit` waiting deliveries, left in place: a processor looks ahead at them (to look many items up on
+    /// the portal in one request) without taking them from other lanes. (Batches other lanes already hold are not
+    /// shown: their items are being written, so a look-up of them would only come back inconclusive.)
+    package func peek(limit: Int) -> [AMQPDelivery] {
+        Array(waiting.prefix(limit))
     }
 
     /// Everything not yet handed out (to return to the broker at shutdown).

@@ -297,8 +297,11 @@ package struct UpsertProcessor: Sendable {
     ) async throws -> [ItemLedger.ItemKey: Int64] {
         var ids: [ItemLedger.ItemKey: Int64] = [:]
         var needed: [PortalLookup.Target] = []
-        // Another lane's request may already be asking the portal about these items: its answer is worth a wait.
-        await lookAhead.waitWhilePending(unmapped.filter { !$0.state.touched }.map(\.candidate.item))
+        // Another lane's request may already be asking the portal about these items. Where requests are the scarce
+        // resource (a portal with a request limit), that answer is worth a wait; elsewhere a look-up is cheaper.
+        if portal.limit != nil {
+            await lookAhead.waitWhilePending(unmapped.filter { !$0.state.touched }.map(\.candidate.item))
+        }
         for (candidate, state) in unmapped {
             if !state.touched, let verdict = lookAhead.take(candidate.item) {
                 if case .found(let id) = verdict { ids[candidate.item] = id }
