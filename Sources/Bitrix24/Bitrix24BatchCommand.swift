@@ -33,4 +33,10 @@ package struct Bitrix24BatchResponse: Sendable {
     package subscript(name: String) -> Result<Bitrix24Response, Bitrix24Error>? {
         results[name]
     }
+
+    /// The outcome of the command named `name`, or an error saying the portal did not run it.
+    package func outcome(of name: String) -> Result<Bitrix24Response, Bitrix24Error> {
+        results[name]
+            ?? .failure(Bitrix24Error(code: .other, message: "the portal did not run command \(name) of the batch"))
+    }
 }

@@ -175,10 +175,7 @@ package struct DeleteProcessor: Sendable {
         var deleted: [B24Change] = []
         var failures: [(ChangeCandidate, Bitrix24Error)] = []
         for (index, item) in pending.enumerated() {
-            let result =
-                response["d\(index)"]
-                ?? .failure(Bitrix24Error(code: .other, message: "the portal did not run this command"))
-            switch result {
+            switch response.outcome(of: "d\(index)") {
             case .success:
                 entries.append(settlement.entry(item.candidate, status: "done", itemID: item.itemID))
                 outcomes.append(WriteOutcome(portal: portal.domain, operation: .delete, succeeded: true))

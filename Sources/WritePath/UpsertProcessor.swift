@@ -386,10 +386,7 @@ package struct UpsertProcessor: Sendable {
         var synced: [B24Change] = []
         var failures: [(ChangeCandidate, Bitrix24Error)] = []
         for (index, candidate) in candidates.enumerated() {
-            let result =
-                response["w\(index)"]
-                ?? .failure(Bitrix24Error(code: .other, message: "the portal did not run this command of the batch"))
-            switch result {
+            switch response.outcome(of: "w\(index)") {
             case .success(let answer):
                 guard let item = answer.result["item"], let id = item["id"]?.integerValue else {
                     failures.append(
