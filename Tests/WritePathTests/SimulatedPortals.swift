@@ -107,9 +107,15 @@ final class SimulatedPortals: Sendable {
 
     /// Makes `batch` requests to `domain` fail with HTTP 503 `QUERY_LIMIT_EXCEEDED`: with `probability`, or every
     /// time; `count` limits how many are hit (nil: no limit).
-    func failBatches(on domain: String, probability: Double = 1, count: Int? = nil) {
-        let rule = FaultRule(method: "batch", action: .serviceUnavailable, count: count, probability: probability)
-        portal(domain).update { $0.faults = [rule] }
+    /// `firstAlways` requests fail before the others are drawn at `probability`, so that a test of retries always
+    /// sees some, however few requests the fleet needs.
+    func failBatches(on domain: String, probability: Double = 1, count: Int? = nil, firstAlways: Int = 0) {
+        var rules: [FaultRule] = []
+        if firstAlways > 0 {
+            rules.append(FaultRule(method: "batch", action: .serviceUnavailable, count: firstAlways, probability: 1))
+        }
+        rules.append(FaultRule(method: "batch", action: .serviceUnavailable, count: count, probability: probability))
+        portal(domain).update { $0.faults = rules }
     }
 
     /// Turns on the per-method operating-time limit of `domain`: `budgetSeconds` per `windowSeconds`, each call of
