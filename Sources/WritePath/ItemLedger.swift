@@ -76,6 +76,37 @@ package struct ItemLedger: Sendable {
         return states
     }
 
+    /// Which of `items` the item map knows.
+    package func mappedItems(_ items: [ItemKey]) async throws -> Set<ItemKey> {
+        guard !items.isEmpty else { return [] }
+        let input = JSONValue.array(
+            items.map {
+                [
+                    "portal": .string($0.portal), "entity_type_id": .int(Int64($0.entityTypeId)),
+                    "origin_id": .string($0.originId),
+                ]
+            }
+        )
+        let rows = try await pool.query(
+            """
+            SELECT m.portal, m.entity_type_id, m.origin_id
+            FROM jsonb_to_recordset(\(input.compactString)::jsonb) AS i(portal text, entity_type_id int, origin_id text)
+            JOIN item_map m ON m.portal = i.portal AND m.entity_type_id = i.entity_type_id AND m.origin_id = i.origin_id
+            """
+        )
+        var mapped = Set<ItemKey>()
+        for row in rows {
+            mapped.insert(
+                ItemKey(
+                    portal: try row.decode(String.self, column: "portal"),
+                    entityTypeId: try row.decode(Int.self, column: "entity_type_id"),
+                    originId: try row.decode(String.self, column: "origin_id")
+                )
+            )
+        }
+        return mapped
+    }
+
     /// Writes ledger rows, item map rows and write outcomes in one transaction.
     ///
     /// A `done` ledger row is never downgraded (a late duplicate cannot undo a recorded success), and the item map

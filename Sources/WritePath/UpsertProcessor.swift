@@ -345,7 +345,10 @@ package struct UpsertProcessor: Sendable {
             let item = ItemLedger.ItemKey(portal: portal.domain, entityTypeId: entityTypeId, originId: originId)
             if !lookAhead.contains(item) { targets.insert(PortalLookup.Target(item: item, field: mapping.erpIdField)) }
         }
-        return Array(targets)
+        // Items the map knows need no look-up; asking for them anyway would fill the answer's page with them and
+        // leave it inconclusive for the new ones.
+        let mapped = (try? await ledger.mappedItems(Array(targets.map(\.item)))) ?? []
+        return targets.filter { !mapped.contains($0.item) }
     }
 
     private func command(for candidate: ChangeCandidate, itemID: Int64?, name: String, legacy: Bool)
