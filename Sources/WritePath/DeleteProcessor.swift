@@ -56,13 +56,39 @@ package struct DeleteProcessor: Sendable {
             }
         }
         for group in Dictionary(grouping: candidates, by: \.portal.domain).values {
-            guard let portal = group.first?.portal else { continue }
+            try await deleteLocking(group)
+        }
+    }
+
+    /// Takes the items' advisory locks (the same ones the upsert path takes, so a delete and a write of one item
+    /// never interleave), deletes what it could lock, and holds the rest briefly.
+    private func deleteLocking(_ group: [ChangeCandidate]) async throws {
+        guard let portal = group.first?.portal else { return }
+        try await pool.withConnection { lockConnection in
+            let locked = try await ledger.tryLock(Array(Set(group.map(\.item))), on: lockConnection)
             do {
-                let plan = try await decoder.capabilities.plan(for: portal)
-                try await delete(try await resolve(group, on: portal, plan: plan), on: portal, plan: plan)
-            } catch let error as Bitrix24Error {
-                try await settlement.fail(group, with: error, portal: portal)
+                let mine = group.filter { locked.contains($0.item) }
+                do {
+                    if !mine.isEmpty {
+                        let plan = try await decoder.capabilities.plan(for: portal)
+                        try await delete(try await resolve(mine, on: portal, plan: plan), on: portal, plan: plan)
+                    }
+                } catch let error as Bitrix24Error {
+                    try await settlement.fail(mine, with: error, portal: portal)
+                }
+                for candidate in group where !locked.contains(candidate.item) {
+                    try await settlement.router.hold(
+                        candidate.delivery,
+                        forAtLeast: 1000,
+                        errorCode: "ITEM_BUSY",
+                        errorMessage: "another replica is writing this item"
+                    )
+                }
+            } catch {
+                try? await ledger.unlock(locked, on: lockConnection)
+                throw error
             }
+            try await ledger.unlock(locked, on: lockConnection)
         }
     }
 
