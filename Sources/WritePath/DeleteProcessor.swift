@@ -64,31 +64,14 @@ package struct DeleteProcessor: Sendable {
     /// never interleave), deletes what it could lock, and holds the rest briefly.
     private func deleteLocking(_ group: [ChangeCandidate]) async throws {
         guard let portal = group.first?.portal else { return }
-        try await pool.withConnection { lockConnection in
-            let locked = try await ledger.tryLock(Array(Set(group.map(\.item))), on: lockConnection)
+        try await settlement.withItemLocks(group, pool: pool) { mine in
+            guard !mine.isEmpty else { return }
             do {
-                let mine = group.filter { locked.contains($0.item) }
-                do {
-                    if !mine.isEmpty {
-                        let plan = try await decoder.capabilities.plan(for: portal)
-                        try await delete(try await resolve(mine, on: portal, plan: plan), on: portal, plan: plan)
-                    }
-                } catch let error as Bitrix24Error {
-                    try await settlement.fail(mine, with: error, portal: portal)
-                }
-                for candidate in group where !locked.contains(candidate.item) {
-                    try await settlement.router.hold(
-                        candidate.delivery,
-                        forAtLeast: 1000,
-                        errorCode: "ITEM_BUSY",
-                        errorMessage: "another replica is writing this item"
-                    )
-                }
-            } catch {
-                try? await ledger.unlock(locked, on: lockConnection)
-                throw error
+                let plan = try await decoder.capabilities.plan(for: portal)
+                try await delete(try await resolve(mine, on: portal, plan: plan), on: portal, plan: plan)
+            } catch let error as Bitrix24Error {
+                try await settlement.fail(mine, with: error, portal: portal)
             }
-            try await ledger.unlock(locked, on: lockConnection)
         }
     }
 

@@ -110,23 +110,8 @@ package struct UpsertProcessor: Sendable {
         }
         try await ledger.record(superseded)
 
-        try await pool.withConnection { lockConnection in
-            let locked = try await ledger.tryLock(Array(newest.keys), on: lockConnection)
-            do {
-                try await writeLocked(newest.values.filter { locked.contains($0.item) }, upcoming: upcoming)
-                for candidate in newest.values where !locked.contains(candidate.item) {
-                    try await router.hold(
-                        candidate.delivery,
-                        forAtLeast: 1000,
-                        errorCode: "ITEM_BUSY",
-                        errorMessage: "another replica is writing this item"
-                    )
-                }
-            } catch {
-                try? await ledger.unlock(locked, on: lockConnection)
-                throw error
-            }
-            try await ledger.unlock(locked, on: lockConnection)
+        try await settlement.withItemLocks(Array(newest.values), pool: pool) { locked in
+            try await writeLocked(locked, upcoming: upcoming)
         }
     }
 

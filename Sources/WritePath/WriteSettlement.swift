@@ -3,6 +3,7 @@ package import Bitrix24
 package import FleetRuntime
 import Foundation
 package import Logging
+package import PQClient
 package import SyncCore
 
 /// What the upsert and delete paths share once a portal call has been made: ledger rows for each candidate,
@@ -216,4 +217,31 @@ package struct WriteSettlement: Sendable {
         }
     }
 
+    /// Runs `body` with those `candidates` whose items this session could lock (the per-item advisory locks that
+    /// upserts and deletes share, so that no two writes of one item interleave), holds the others briefly without
+    /// spending an attempt, and frees the locks on every path.
+    nonisolated(nonsending) package func withItemLocks(
+        _ candidates: [ChangeCandidate],
+        pool: PQPool,
+        _ body: nonisolated(nonsending) ([ChangeCandidate]) async throws -> Void
+    ) async throws {
+        try await pool.withConnection { lockConnection in
+            let locked = try await ledger.tryLock(Array(Set(candidates.map(\.item))), on: lockConnection)
+            do {
+                try await body(candidates.filter { locked.contains($0.item) })
+                for candidate in candidates where !locked.contains(candidate.item) {
+                    try await router.hold(
+                        candidate.delivery,
+                        forAtLeast: 1000,
+                        errorCode: "ITEM_BUSY",
+                        errorMessage: "another replica is writing this item"
+                    )
+                }
+            } catch {
+                try? await ledger.unlock(locked, on: lockConnection)
+                throw error
+            }
+            try await ledger.unlock(locked, on: lockConnection)
+        }
+    }
 }
