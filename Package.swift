@@ -167,7 +167,12 @@ let package = Package(
         ),
 
         // Tests: unit tests need no services; integration suites use the real broker, database and simulator.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .target(
+            name: "TestSupport",
+            dependencies: ["CurlHTTP", "PQClient"],
+            path: "Tests/TestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "AMQPClientTests",
             dependencies: ["AMQPClient", "TestSupport"],

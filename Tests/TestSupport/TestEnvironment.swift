@@ -13,6 +13,11 @@ package enum TestEnvironment {
         ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5442/syncfleet"
     }
 
+    /// The RabbitMQ management API with credentials, for tests that create a virtual host of their own.
+    package static var managementURL: String {
+        ProcessInfo.processInfo.environment["RABBITMQ_MANAGEMENT_URL"] ?? "http://guest:guest@127.0.0.1:15682"
+    }
+
     /// True when running under CI: a missing service must fail the suite.
     package static var isCI: Bool {
         ProcessInfo.processInfo.environment["CI"] == "true"
