@@ -19,6 +19,8 @@ let package = Package(
         .executable(name: "upsert-worker", targets: ["UpsertWorker"]),
         .executable(name: "delete-worker", targets: ["DeleteWorker"]),
         .executable(name: "erp-load", targets: ["ERPLoad"]),
+        .executable(name: "event-gateway", targets: ["EventGatewayServer"]),
+        .executable(name: "pull-worker", targets: ["PullWorker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -27,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries, wrapped by system-library targets; only the three wrapper modules import them.
@@ -78,6 +82,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
         ),
@@ -89,6 +96,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The portal's side: the event gateway (HTTP) and the pull path (fetch, mirror, echo suppression, polling).
+        .target(
+            name: "EventGateway",
+            dependencies: [
+                "FleetRuntime", "AMQPClient", "PQClient", "CurlHTTP", "Bitrix24", "SyncCore", "StructuredLogging",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PullPath",
+            dependencies: [
+                "FleetRuntime", "AMQPClient", "PQClient", "CurlHTTP", "Bitrix24", "SyncCore", "StructuredLogging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -104,7 +131,8 @@ let package = Package(
         .target(
             name: "OperatorCommands",
             dependencies: [
-                "FleetRuntime", "AMQPClient", "PQClient", "SyncCore", "StructuredLogging",
+                "FleetRuntime", "AMQPClient", "PQClient", "CurlHTTP", "Bitrix24", "SyncCore", "StructuredLogging",
+                "PullPath",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -160,6 +188,18 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "EventGatewayServer",
+            dependencies: ["EventGateway", "FleetRuntime"],
+            path: "workers/event-gateway",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "PullWorker",
+            dependencies: ["PullPath", "FleetRuntime"],
+            path: "workers/pull-worker",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "ERPLoad",
             dependencies: ["LoadGenerator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "workers/erp-load",
@@ -205,6 +245,38 @@ let package = Package(
             dependencies: [
                 "PortalSimulator", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PortalSidePathTests",
+            dependencies: [
+                "EventGateway", "PullPath", "WritePath", "FleetRuntime", "PortalSimulator", "AMQPClient", "PQClient",
+                "CurlHTTP", "Bitrix24", "SyncCore", "StructuredLogging", "OperatorCommands", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FleetControlTests",
+            dependencies: [
+                "WritePath", "FleetRuntime", "PortalSimulator", "AMQPClient", "PQClient", "CurlHTTP", "Bitrix24",
+                "SyncCore", "OperatorCommands", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OperatorCommandsTests",
+            dependencies: [
+                "OperatorCommands", "WritePath", "FleetRuntime", "PortalSimulator", "AMQPClient", "PQClient",
+                "CurlHTTP", "Bitrix24", "SyncCore", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,0 +1,2 @@
+/// Placeholder until the module gains its first type.
+enum PullPathModule {}
