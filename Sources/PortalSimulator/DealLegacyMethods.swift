@@ -14,7 +14,7 @@ package enum DealLegacyMethods {
     static func list(_ call: MethodCall, _ state: inout PortalState) throws(PortalError) -> MethodAnswer {
         let schema = try state.schema(2)
         let query = try ItemListQuery(call: call, schema: schema)
-        let page = query.page(of: Array((state.items[2] ?? [:]).values), dates: state.dates)
+        let page = query.page(of: state.listCandidates(2, filter: query.filter), dates: state.dates)
         let rendering = ItemRendering(schema: schema, originalUserFieldNames: true)
         let fields = rendering.selectedFields(call["select"])
         return MethodAnswer(

@@ -86,6 +86,21 @@ package indirect enum ItemFilter: Sendable {
         return (.equal, key)
     }
 
+    /// The texts a field must equal for any item to match, when the filter's top level pins one (`=field` with a
+    /// text, or `@field` with texts): what the look-up index can answer.
+    package func pinnedTexts() -> (field: String, texts: Set<String>)? {
+        switch self {
+        case .all(let parts):
+            return parts.lazy.compactMap { $0.pinnedTexts() }.first
+        case .membership(let field, let values, negated: false):
+            return (field.name, values)
+        case .condition(let field, .equal, .string(let text)) where !text.isEmpty && field.type == "string":
+            return (field.name, [text])
+        default:
+            return nil
+        }
+    }
+
     /// True when `item` (camelCase keys) satisfies the filter.
     package func matches(_ item: [String: JSONValue], dates: PortalDateFormat) -> Bool {
         switch self {

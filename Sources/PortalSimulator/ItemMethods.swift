@@ -15,7 +15,10 @@ package enum ItemMethods {
         let schema = try state.schema(call["entityTypeId"]?.intValue)
         let rendering = ItemRendering(schema: schema, originalUserFieldNames: call.usesOriginalUserFieldNames)
         let query = try ItemListQuery(call: call, schema: schema)
-        let page = query.page(of: Array((state.items[schema.entityTypeId] ?? [:]).values), dates: state.dates)
+        let page = query.page(
+            of: state.listCandidates(schema.entityTypeId, filter: query.filter),
+            dates: state.dates
+        )
         let fields = rendering.selectedFields(call["select"])
         let rows = page.rows.map { rendering.item($0, fields: fields) }
         return MethodAnswer(["items": .array(rows)], total: page.total, next: page.next)

@@ -6,6 +6,16 @@ extension PortalState {
         return schema
     }
 
+    /// The items a list with `filter` has to look at: those the look-up index finds when the filter pins an
+    /// indexed ERP key, otherwise every item of the type.
+    package func listCandidates(_ entityTypeId: Int, filter: ItemFilter) -> [[String: JSONValue]] {
+        let all = items[entityTypeId] ?? [:]
+        guard let pinned = filter.pinnedTexts(),
+            let ids = lookupIndex.ids(entityTypeId: entityTypeId, field: pinned.field, texts: pinned.texts)
+        else { return Array(all.values) }
+        return ids.compactMap { all[$0] }
+    }
+
     /// Items of a type ordered by id.
     package func sortedItems(_ entityTypeId: Int) -> [[String: JSONValue]] {
         (items[entityTypeId] ?? [:]).sorted { $0.key < $1.key }.map(\.value)
@@ -52,6 +62,7 @@ extension PortalState {
         try apply(fields, to: &item, schema: schema, isNew: true)
         try checkStageRequirements(item, schema: schema, origin: origin)
         items[entityTypeId, default: [:]][id] = item
+        lookupIndex.replace(entityTypeId: entityTypeId, id: id, old: nil, new: item)
         nextItemId[entityTypeId] = id + 1
         fire(.add, schema: schema, id: id, now: now, origin: origin)
         scheduleRobots(schema: schema, item: item, previousStage: nil)
@@ -89,6 +100,7 @@ extension PortalState {
             item["movedBy"] = .int(origin.userId)
         }
         items[entityTypeId]?[id] = item
+        lookupIndex.replace(entityTypeId: entityTypeId, id: id, old: existing, new: item)
         fire(.update, schema: schema, id: id, now: now, origin: origin)
         if stageChanged { scheduleRobots(schema: schema, item: item, previousStage: previousStage) }
         return item
@@ -102,8 +114,9 @@ extension PortalState {
         now: Double
     ) throws(PortalError) {
         let schema = try schema(entityTypeId)
-        guard items[entityTypeId]?[id] != nil else { throw .itemNotFound }
+        guard let existing = items[entityTypeId]?[id] else { throw .itemNotFound }
         items[entityTypeId]?[id] = nil
+        lookupIndex.replace(entityTypeId: entityTypeId, id: id, old: existing, new: nil)
         fire(.delete, schema: schema, id: id, now: now, origin: origin)
     }
 

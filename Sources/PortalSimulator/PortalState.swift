@@ -69,6 +69,8 @@ package struct PortalState: Sendable {
     package var schemas: [Int: EntityTypeSchema]
     /// entityTypeId → id → camelCase values.
     package var items: [Int: [Int: [String: JSONValue]]] = [:]
+    /// `items` by ERP key; kept in step by the item writes of `PortalState+Items`.
+    package var lookupIndex = ItemLookupIndex()
     package var nextItemId: [Int: Int] = [:]
     /// entityTypeId → stageId → camelCase field names required to enter that stage.
     package var stageRequirements: [Int: [String: [String]]] = [:]

@@ -185,6 +185,36 @@ import Testing
         }
     }
 
+    /// The look-up index behind `=originId` / `@originId` / `@xmlId` follows adds, updates that change the key and
+    /// deletes, so a list by ERP id answers what a full scan would.
+    @Test func listByErpIdFollowsWrites() async throws {
+        try await SimulatorHarness().run { client in
+            for index in 1...3 {
+                _ = try await client.call(
+                    "crm.item.add",
+                    ["entityTypeId": 2, "fields": ["title": "d", "originId": .string("SO-\(index)")]]
+                )
+            }
+            _ = try await client.call("crm.item.add", ["entityTypeId": 1280, "fields": ["xmlId": "SO-1"]])
+            func ids(_ entityTypeId: Int, _ filter: JSONValue) async throws -> [Int] {
+                let answer = try await client.call(
+                    "crm.item.list",
+                    ["entityTypeId": .int(entityTypeId), "filter": filter]
+                )
+                #expect(answer.status == 200)
+                return (answer.json.at("result", "items")?.elements ?? []).compactMap { $0["id"]?.intValue }
+            }
+            #expect(try await ids(2, ["@originId": ["SO-1", "SO-3", "SO-9"]]) == [1, 3])
+            #expect(try await ids(1280, ["@xmlId": ["SO-1"]]) == [1])
+            _ = try await client.call("crm.item.update", ["entityTypeId": 2, "id": 1, "fields": ["originId": "SO-7"]])
+            #expect(try await ids(2, ["=originId": "SO-1"]) == [])
+            #expect(try await ids(2, ["=originId": "SO-7", ">id": 0]) == [1])
+            _ = try await client.call("crm.item.delete", ["entityTypeId": 2, "id": 3])
+            #expect(try await ids(2, ["@originId": ["SO-2", "SO-3", "SO-7"]]) == [1, 2])
+            #expect(try await ids(2, ["@originId": ["SO-2"], "!id": 2]) == [])
+        }
+    }
+
     /// The same call through a GET query string with PHP bracket keys (`settings/how-to-call-rest-api/data-encoding.md`).
     @Test func queryStringCallsWork() async throws {
         try await SimulatorHarness().run { client in
