@@ -104,9 +104,11 @@ let package = Package(
             name: "EventGateway",
             dependencies: [
                 "FleetRuntime", "AMQPClient", "PQClient", "CurlHTTP", "Bitrix24", "SyncCore", "StructuredLogging",
+                "PullPath", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -116,6 +118,7 @@ let package = Package(
                 "FleetRuntime", "AMQPClient", "PQClient", "CurlHTTP", "Bitrix24", "SyncCore", "StructuredLogging",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -132,7 +135,7 @@ let package = Package(
             name: "OperatorCommands",
             dependencies: [
                 "FleetRuntime", "AMQPClient", "PQClient", "CurlHTTP", "Bitrix24", "SyncCore", "StructuredLogging",
-                "PullPath",
+                "PullPath", "WritePath",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -7,6 +7,7 @@
 #      QUERY_LIMIT_EXCEEDED answers, portal requests per item, and the best time the portal allows for comparison.
 #
 # Run through `./infra/dev.sh bench` (services up, release build, setup). Sizes: SYNC_BENCH_CHANGES (10000).
+# SYNC_BENCH_PARTS (default "off1 off2 limited") picks the runs; a part left out prints null.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,6 +15,7 @@ BIN="${SYNC_BIN:?run through ./infra/dev.sh bench}"
 STATE="${SYNC_BENCH_DIR:-$ROOT/.local/bench}"
 SIM_PORT="${SYNC_SIM_PORT:-8092}"
 CHANGES="${SYNC_BENCH_CHANGES:-10000}"
+PARTS=" ${SYNC_BENCH_PARTS:-off1 off2 limited} "
 mkdir -p "$STATE"
 pids=()
 workers=()
@@ -61,20 +63,25 @@ run_load() {
         --timeout 1200 --json --sim "http://127.0.0.1:$SIM_PORT/_sim/portals/$1"
 }
 
-echo "[bench] limits off, 1 replica, $CHANGES upserts" >&2
-start_workers 1
-one="$(run_load unlimited.bench)"
-stop_workers
-
-echo "[bench] limits off, 2 replicas, $CHANGES upserts" >&2
-start_workers 2
-two="$(run_load unlimited.bench)"
-stop_workers
-
-echo "[bench] default limits (2/s, bucket 50), 3 replicas, $CHANGES upserts" >&2
-start_workers 3
-limited="$(run_load limited.bench)"
-stop_workers
+one=null two=null limited=null
+if [[ "$PARTS" == *" off1 "* ]]; then
+    echo "[bench] limits off, 1 replica, $CHANGES upserts" >&2
+    start_workers 1
+    one="$(run_load unlimited.bench)"
+    stop_workers
+fi
+if [[ "$PARTS" == *" off2 "* ]]; then
+    echo "[bench] limits off, 2 replicas, $CHANGES upserts" >&2
+    start_workers 2
+    two="$(run_load unlimited.bench)"
+    stop_workers
+fi
+if [[ "$PARTS" == *" limited "* ]]; then
+    echo "[bench] default limits (2/s, bucket 50), 3 replicas, $CHANGES upserts" >&2
+    start_workers 3
+    limited="$(run_load limited.bench)"
+    stop_workers
+fi
 
 python3 - "$one" "$two" "$limited" "$CHANGES" <<'PY'
 import json, sys
@@ -82,6 +89,8 @@ one, two, limited = (json.loads(a) for a in sys.argv[1:4])
 changes = int(sys.argv[4])
 
 def figures(run):
+    if run is None:
+        return None
     return {
         "upsertsPerSecond": round(run["throughput"], 1),
         "latencyMs": {k: round(run[f"latency{k.upper()}"] * 1000, 1) for k in ("p50", "p95", "p99")},
@@ -89,6 +98,8 @@ def figures(run):
         "settled": run["settled"],
     }
 
+limited = limited or {"elapsedSeconds": 0, "throughput": 0, "latencyP50": 0, "latencyP95": 0, "latencyP99": 0,
+                      "settled": 0}
 portal = limited.get("portal") or {}
 requests = portal.get("requests", 0)
 # The best the portal allows: every change packed 50 to a batch request, the bucket of 50 spent at once, then
@@ -104,6 +115,7 @@ print(json.dumps({
         "queryLimitExceeded": portal.get("rateLimitRefusals", 0),
         "operationTimeLimit": portal.get("operatingRefusals", 0),
         "portalRequests": requests,
+        "portalCallsByMethod": portal.get("callsByMethod", {}),
         "refusedShare": round(portal.get("rateLimitRefusals", 0) / requests, 4) if requests else 0,
         "portalRequestsPerItem": round(requests / changes, 4) if changes else 0,
         "bestSecondsThePortalAllows": best_seconds,

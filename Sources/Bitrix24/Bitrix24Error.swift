@@ -55,6 +55,12 @@ package struct Bitrix24Error: Error, Sendable, CustomStringConvertible {
     package var code: Code
     /// The portal's `error` value as sent (`QUERY_LIMIT_EXCEEDED`, `""`, `"100"`), or nil for transport failures.
     package var portalCode: String?
+
+    /// The code to report in a ledger row, a dead-letter header or a metric: the portal's own `error` when it sent
+    /// one, else the client-side classification (`NETWORK`, `TIMEOUT`, …).
+    package var reportedCode: String {
+        portalCode.flatMap { $0.isEmpty ? nil : $0 } ?? code.description
+    }
     /// The portal's `error_description`, or the transport's explanation.
     package var message: String
     /// The HTTP status, when an answer arrived.

@@ -25,6 +25,7 @@ package struct MessageRouter: Sendable {
         var generator = SystemRandomNumberGenerator()
         let delay = schedule.delay(forAttempt: attempt, using: &generator)
         try await send(delivery, toDelayOf: delay, attempt: attempt, errorCode: errorCode, errorMessage: errorMessage)
+        FleetMetrics.retry(operation: operation, attempt: attempt)
     }
 
     /// Parks the message for at least `milliseconds` without counting an attempt.
@@ -34,6 +35,7 @@ package struct MessageRouter: Sendable {
         let delay = schedule.holdingDelay(atLeast: milliseconds)
         let attempt = MessageHeaders.attempt(of: delivery.properties)
         try await send(delivery, toDelayOf: delay, attempt: attempt, errorCode: errorCode, errorMessage: errorMessage)
+        FleetMetrics.hold(operation: operation, reason: errorCode)
     }
 
     /// Moves the message to the dead-letter queue with the last error, the attempt count and the trace id.
@@ -44,6 +46,7 @@ package struct MessageRouter: Sendable {
         properties.headers[MessageHeaders.deadLetteredAt] = .string(Date().formatted(.iso8601))
         properties.headers[MessageHeaders.operation] = .string(operation)
         try await publisher.publish(delivery.body, exchange: "", routingKey: deadLetterQueue, properties: properties)
+        FleetMetrics.deadLetter(operation: operation, reason: errorCode)
     }
 
     private func send(

@@ -51,11 +51,20 @@ package final class PortalDirectory: Sendable {
     }
 
     private func makeConnection(_ registration: PortalRegistration) -> PortalConnection? {
-        guard registration.enabled, let webhookURL = registration.webhookURL else { return nil }
+        guard registration.enabled, !registration.uninstalled else { return nil }
+        let credentials: Bitrix24Credentials
+        if let webhookURL = registration.webhookURL {
+            credentials = .webhook(baseURL: webhookURL)
+        } else if let endpoint = registration.clientEndpoint, let accessToken = registration.accessToken {
+            // An OAuth portal, callable once its install event stored the tokens.
+            credentials = .oauth(clientEndpoint: endpoint, accessToken: accessToken)
+        } else {
+            return nil
+        }
         for secret in registration.secrets { SecretRedactor.shared.register(secret) }
         return PortalConnection(
             registration: registration,
-            client: Bitrix24Client(credentials: .webhook(baseURL: webhookURL), http: http),
+            client: Bitrix24Client(credentials: credentials, http: http),
             limit: PortalRequestBudget.Limit.forPlan(registration.plan)
         )
     }

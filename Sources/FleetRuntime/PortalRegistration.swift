@@ -19,6 +19,13 @@ package struct PortalRegistration: Sendable, Codable, Equatable {
     package var legacyBridge: Bool
     package var plan: Plan
     package var enabled: Bool
+    /// OAuth portals: the REST root (`client_endpoint`) and the current token pair, stored by the install event and
+    /// by refreshes (see ``OAuthTokenRefresher``).
+    package var clientEndpoint: String?
+    package var accessToken: String?
+    package var refreshToken: String?
+    /// The app was uninstalled: the fleet does not call the portal, and work for it waits.
+    package var uninstalled: Bool
 
     package init(
         domain: String,
@@ -31,7 +38,11 @@ package struct PortalRegistration: Sendable, Codable, Equatable {
         entityTypes: [String: Int] = ["deal": 2, "service_ticket": 1280],
         legacyBridge: Bool = false,
         plan: Plan = .standard,
-        enabled: Bool = true
+        enabled: Bool = true,
+        clientEndpoint: String? = nil,
+        accessToken: String? = nil,
+        refreshToken: String? = nil,
+        uninstalled: Bool = false
     ) {
         self.domain = domain
         self.memberID = memberID
@@ -44,6 +55,10 @@ package struct PortalRegistration: Sendable, Codable, Equatable {
         self.legacyBridge = legacyBridge
         self.plan = plan
         self.enabled = enabled
+        self.clientEndpoint = clientEndpoint
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.uninstalled = uninstalled
     }
 
     /// The registration with every secret replaced by `[redacted]` (the webhook keeps its host and user id).
@@ -52,12 +67,14 @@ package struct PortalRegistration: Sendable, Codable, Equatable {
         copy.webhookURL = webhookURL.map(Self.redactedWebhook)
         copy.applicationToken = applicationToken.map { _ in "[redacted]" }
         copy.clientSecret = clientSecret.map { _ in "[redacted]" }
+        copy.accessToken = accessToken.map { _ in "[redacted]" }
+        copy.refreshToken = refreshToken.map { _ in "[redacted]" }
         return copy
     }
 
     /// The secret strings of this registration, for log redaction.
     package var secrets: [String] {
-        var values = [applicationToken, clientSecret].compactMap { $0 }
+        var values = [applicationToken, clientSecret, accessToken, refreshToken].compactMap { $0 }
         if let webhookURL, let code = webhookURL.split(separator: "/").last { values.append(String(code)) }
         return values.filter { !$0.isEmpty }
     }

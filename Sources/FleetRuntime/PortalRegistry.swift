@@ -58,7 +58,8 @@ package struct PortalRegistry: Sendable {
 
     private static let selectColumns = """
         SELECT domain, member_id, webhook_url, application_token, client_id, client_secret, oauth_server,
-               entity_types, legacy_bridge, plan, enabled FROM portals
+               entity_types, legacy_bridge, plan, enabled, client_endpoint, access_token, refresh_token,
+               uninstalled_at IS NOT NULL AS uninstalled FROM portals
         """
 
     private static func registration(_ row: PQRow) throws -> PortalRegistration {
@@ -74,7 +75,11 @@ package struct PortalRegistry: Sendable {
             entityTypes: try row.decode(PQJSON.self, column: "entity_types").decode([String: Int].self),
             legacyBridge: try row.decode(Bool.self, column: "legacy_bridge"),
             plan: PortalRegistration.Plan(rawValue: planText) ?? .standard,
-            enabled: try row.decode(Bool.self, column: "enabled")
+            enabled: try row.decode(Bool.self, column: "enabled"),
+            clientEndpoint: try row.decode(String?.self, column: "client_endpoint"),
+            accessToken: try row.decode(String?.self, column: "access_token"),
+            refreshToken: try row.decode(String?.self, column: "refresh_token"),
+            uninstalled: try row.decode(Bool.self, column: "uninstalled")
         )
     }
 }

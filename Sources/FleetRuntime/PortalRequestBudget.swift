@@ -40,6 +40,11 @@ package struct PortalRequestBudget: Sendable {
     package func acquire(portal: String, limit: Limit?) async throws {
         guard let limit = limit?.paced else { return }
         try await pool.execute("INSERT INTO portal_request_budget (portal) VALUES (\(portal)) ON CONFLICT DO NOTHING")
+        let started = ContinuousClock.now
+        var waited = false
+        defer {
+            if waited { FleetMetrics.rateLimitWait(portal: portal, duration: ContinuousClock.now - started) }
+        }
         while true {
             let rows = try await pool.query(
                 """
@@ -65,6 +70,7 @@ package struct PortalRequestBudget: Sendable {
             let drained = try row.decode(Double.self, column: "drained")
             let blockedFor = try row.decode(Double.self, column: "blocked_for")
             let wait = max(blockedFor, (drained + 1 - limit.capacity) / limit.rate, 0.01)
+            waited = true
             try await Task.sleep(for: .seconds(min(wait, 5)))
         }
     }

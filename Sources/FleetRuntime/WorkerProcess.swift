@@ -2,13 +2,17 @@ import Foundation
 import NIOCore
 
 /// What every long-running executable does around its composition root: size the blocking thread pool before
-/// anything uses it, and turn a startup failure into one clear line on standard error and exit status 1.
+/// anything uses it, bootstrap the metrics backend, and turn a startup failure into one clear line on standard
+/// error and exit status 1 (a graceful stop on SIGTERM returns normally: exit status 0).
 package enum WorkerProcess {
     /// Threads for blocking libpq and libcurl calls; NIO's default (one per core) would let two slow portal calls
     /// stall every database call of the process.
     package static let blockingThreads = 32
 
+    /// Also points swift-metrics at the Prometheus registry that ``FleetMetricsServer`` serves on `METRICS_PORT`
+    /// (unset or 0: recorded, not served).
     package static func prepare() {
+        FleetMetrics.bootstrap()
         if ProcessInfo.processInfo.environment["NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT"] == nil {
             NIOSingletons.blockingPoolThreadCountSuggestion = blockingThreads
         }

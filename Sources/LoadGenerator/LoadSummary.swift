@@ -84,6 +84,8 @@ struct PortalFigures: Encodable {
     var rateLimitRefusals: Int
     var operatingRefusals: Int
     var faultsInjected: Int
+    /// Calls by REST method during the run; a `batch` counts once as `batch` and once per inner call.
+    var callsByMethod: [String: Int]
     var itemsByType: [String: Int]
 
     init?(before: JSONValue?, after: JSONValue?) {
@@ -96,6 +98,12 @@ struct PortalFigures: Encodable {
         rateLimitRefusals = count(after, "rateLimitRefusals") - count(before, "rateLimitRefusals")
         operatingRefusals = count(after, "operatingRefusals") - count(before, "operatingRefusals")
         faultsInjected = count(after, "faultsInjected") - count(before, "faultsInjected")
+        var calls: [String: Int] = [:]
+        for (method, count) in after["callsByMethod"]?.objectValue ?? JSONObject() {
+            let earlier = Int(before?["callsByMethod"]?[method]?.integerValue ?? 0)
+            calls[method] = Int(count.integerValue ?? 0) - earlier
+        }
+        callsByMethod = calls
         var items: [String: Int] = [:]
         for (entityTypeId, count) in after["itemCounts"]?.objectValue ?? JSONObject() {
             items[entityTypeId] = Int(count.integerValue ?? 0)

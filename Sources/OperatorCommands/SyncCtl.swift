@@ -12,7 +12,11 @@ package struct SyncCtl: AsyncParsableCommand {
             Reads AMQP_URL and DATABASE_URL (local defaults of infra/dev.sh), and the integration contract from \
             schemas/contract.json or SYNC_CONTRACT.
             """,
-        subcommands: [SetupCommand.self, PortalCommand.self]
+        subcommands: [
+            SetupCommand.self, PortalCommand.self, DrainCommand.self, ReplayCommand.self,
+            DeadCommand.self, StatusCommand.self, PauseCommand.self, ResumeCommand.self,
+            LedgerCommand.self, PreflightCommand.self, ReportCommand.self,
+        ]
     )
 
     package init() {}

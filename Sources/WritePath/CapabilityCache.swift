@@ -7,10 +7,10 @@ import Synchronization
 /// Each portal's ``PortalCapabilities``, asked once per process and again after ``maximumAge`` (seed §3: the
 /// capability check at start), shared by the decoder and the processors of one worker.
 ///
-/// The check is `scope`, then `method.get` for every method of the contract's matrix (and, for a portal flagged
-/// `crm_legacy_bridge`, their `crm.deal.*` twins), each call through the fleet's ``PortalRequestBudget``. They are
-/// separate calls rather than one `batch`: a `batch` is what the write path itself sends, and a check that fails
-/// with the writes (a 503 storm) would only add failures. Concurrent callers for one portal share one check.
+/// The check is `scope` and `method.get` for every method of the contract's matrix (and, for a portal flagged
+/// `crm_legacy_bridge`, their `crm.deal.*` twins), sent as one `batch` through the fleet's ``PortalRequestBudget``,
+/// so that on a rate-limited portal it costs one request per replica. Concurrent callers for one portal share one
+/// check.
 /// When a refresh fails, the previous answer stays in use for a while.
 package final class CapabilityCache: Sendable {
     /// How long an answer is trusted before the portal is asked again.
@@ -147,8 +147,23 @@ package final class CapabilityCache: Sendable {
     }
 
     private func check(_ portal: PortalConnection) async throws -> PortalCapabilities {
+        var names = matrix.map(\.method)
+        if portal.registration.legacyBridge { names += matrix.map { PortalCapabilities.legacyName(of: $0.method) } }
+        var seen = Set<String>()
+        names = names.filter { seen.insert($0).inserted }
+        // One request asks everything: on a portal with a request limit, the check costs one unit of the budget.
+        let commands =
+            [Bitrix24BatchCommand(name: "scope", method: "scope", params: JSONObject())]
+            + names.enumerated().map { index, name in
+                Bitrix24BatchCommand(
+                    name: "method\(index)",
+                    method: "method.get",
+                    params: ["name": .string(name.lowercased())]
+                )
+            }
         try await budget.acquire(portal: portal.domain, limit: portal.limit)
-        let answer = try await portal.client.call("scope")
+        let response = try await portal.client.batch(commands)
+        let answer = try response.outcome(of: "scope").get()
         guard let granted = answer.result.arrayValue else {
             throw Bitrix24Error(
                 code: .malformedResponse,
@@ -160,11 +175,8 @@ package final class CapabilityCache: Sendable {
         guard scopes.contains(PortalCapabilities.requiredScope) else {
             return PortalCapabilities(scopes: scopes, methods: methods, legacyBridge: portal.registration.legacyBridge)
         }
-        var names = matrix.map(\.method)
-        if portal.registration.legacyBridge { names += matrix.map { PortalCapabilities.legacyName(of: $0.method) } }
-        for name in names where methods[name] == nil {
-            try await budget.acquire(portal: portal.domain, limit: portal.limit)
-            let answer = try await portal.client.call("method.get", ["name": .string(name.lowercased())])
+        for (index, name) in names.enumerated() {
+            let answer = try response.outcome(of: "method\(index)").get()
             methods[name] = answer.result["isAvailable"]?.boolValue ?? false
         }
         let capabilities = PortalCapabilities(

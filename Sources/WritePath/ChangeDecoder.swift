@@ -1,4 +1,5 @@
 package import AMQPClient
+import Bitrix24
 package import FleetRuntime
 import Foundation
 package import SyncCore
@@ -94,6 +95,14 @@ package struct ChangeDecoder: Sendable {
         let plan: WritePlan
         do {
             plan = try await capabilities.plan(for: portal)
+        } catch let error as Bitrix24Error {
+            // The portal's own answer (a 503, QUERY_LIMIT_EXCEEDED, a timeout) is what the retry and the dead letter
+            // should name.
+            throw ChangeRejection(
+                code: error.reportedCode,
+                message: "the capability check (scope, method.get) of '\(change.portal)' failed: \(error.message)",
+                isTransient: true
+            )
         } catch {
             throw ChangeRejection(
                 code: "capability_check_failed",

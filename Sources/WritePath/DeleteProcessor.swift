@@ -178,7 +178,16 @@ package struct DeleteProcessor: Sendable {
             )
         }
         try await budget.acquire(portal: portal.domain, limit: portal.limit)
-        let response = try await portal.client.batch(commands)
+        logger.debug(
+            "portal write",
+            metadata: [
+                "portal": "\(portal.domain)", "method": "batch", "commands": "\(commands.count)",
+                "trace_ids": "\(pending.map(\.candidate.traceID).joined(separator: ","))",
+            ]
+        )
+        let response = try await FleetMetrics.timedPortalCall(method: "batch") {
+            try await portal.client.batch(commands)
+        }
         var entries: [LedgerEntry] = []
         var outcomes: [WriteOutcome] = []
         var deleted: [B24Change] = []

@@ -193,7 +193,16 @@ package struct UpsertProcessor: Sendable {
         do {
             try await pacer.check(portal: portal.domain, methods: Set(methods.values))
             try await budget.acquire(portal: portal.domain, limit: portal.limit)
-            response = try await portal.client.batch(commands)
+            logger.debug(
+                "portal write",
+                metadata: [
+                    "portal": "\(portal.domain)", "method": "batch", "commands": "\(commands.count)",
+                    "trace_ids": "\(pending.map(\.candidate.traceID).joined(separator: ","))",
+                ]
+            )
+            response = try await FleetMetrics.timedPortalCall(method: "batch") {
+                try await portal.client.batch(commands)
+            }
         } catch let error as Bitrix24Error {
             lookAhead.clearPending(aheadItems)
             try await pacer.observe(portal: portal.domain, methods: Set(methods.values), error: error)
@@ -261,7 +270,7 @@ package struct UpsertProcessor: Sendable {
         async throws
     {
         if error.code == .operationTimeLimit {
-            let errorCode = error.portalCode.flatMap { $0.isEmpty ? nil : $0 } ?? error.code.description
+            let errorCode = error.reportedCode
             try await ledger.record(
                 candidates.map {
                     settlement.entry($0, status: "in_progress", errorCode: errorCode, errorMessage: error.message)

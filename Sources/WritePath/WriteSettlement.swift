@@ -140,7 +140,7 @@ package struct WriteSettlement: Sendable {
         var routes: [(ChangeCandidate, FailureDisposition)] = []
         for candidate in candidates {
             let disposition = FailureDisposition.decide(for: error, attemptsSpent: candidate.attempt, policy: policy)
-            let errorCode = error.portalCode.flatMap { $0.isEmpty ? nil : $0 } ?? error.code.description
+            let errorCode = error.reportedCode
             switch disposition {
             case .hold:
                 // Not a failed write: the portal refused to look at it yet. The ledger row stays in_progress.
@@ -160,7 +160,7 @@ package struct WriteSettlement: Sendable {
         }
         try await ledger.record(entries, outcomes: outcomes)
         for (candidate, disposition) in routes {
-            let errorCode = error.portalCode.flatMap { $0.isEmpty ? nil : $0 } ?? error.code.description
+            let errorCode = error.reportedCode
             let metadata: Logger.Metadata = [
                 "trace_id": "\(candidate.traceID)", "portal": "\(portal.domain)",
                 "idempotency_key": "\(candidate.key?.rawValue ?? "-")", "error_code": "\(errorCode)",

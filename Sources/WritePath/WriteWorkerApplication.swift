@@ -18,7 +18,12 @@ import UnixSignals
 /// - `WORKER_LANES`: concurrent batches, default 4;
 /// - `WORKER_BATCH_SIZE`: default 49 for upsert (one command of a 50-command `batch` looks ahead), 50 for delete;
 /// - `WORKER_IN_FLIGHT_WINDOW_MS`: how long a dead worker's write may still land; default the HTTP total timeout;
-/// - `SYNC_OPERATING_BUDGET_SECONDS`: a portal method's operating-time budget per 10 minutes, default 480.
+/// - `SYNC_OPERATING_BUDGET_SECONDS`: a portal method's operating-time budget per 10 minutes, default 480;
+/// - `SYNC_CONTROL_INTERVAL_MS`: how often the fleet-wide pause/trip switch is read, default 1000;
+/// - `SYNC_ROLLBACK_CHECK_MS`: how often the rollback trigger evaluates its window, default 5000;
+/// - `METRICS_PORT`: serve Prometheus text on `GET /metrics` at this port (unset or 0: no listener), see
+///   ``FleetMetricsServer``;
+/// - `WORKER_SHUTDOWN_SECONDS`: the longest a graceful stop may take before what remains is cancelled, default 20.
 package enum WriteWorkerApplication {
     package enum Role: String, Sendable {
         case upsert, delete
@@ -82,15 +87,37 @@ package enum WriteWorkerApplication {
             operatingBudgetSeconds: environment.integer("SYNC_OPERATING_BUDGET_SECONDS").map(Double.init)
                 ?? OperatingTimePacer.defaultBudgetSeconds
         )
-        let consumer = BatchingConsumer(settings: settings, configuration: amqp, logger: logger, process: process)
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [.init(service: consumer)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        let consumer = BatchingConsumer(
+            settings: settings,
+            configuration: amqp,
+            logger: logger,
+            intake: IntakeGate(
+                control: FleetControl(pool: pool),
+                scope: .writes,
+                interval: .milliseconds(environment.integer("SYNC_CONTROL_INTERVAL_MS") ?? 1000)
+            ),
+            process: process
         )
-        try await group.run()
+        let rollback = RollbackMonitor(
+            policy: contract.rollback,
+            pool: pool,
+            interval: .milliseconds(environment.integer("SYNC_ROLLBACK_CHECK_MS") ?? 5000),
+            logger: logger
+        )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: consumer), .init(service: rollback),
+        ]
+        if let metrics = FleetMetricsServer.fromEnvironment(environment, logger: logger) {
+            services.append(.init(service: metrics))
+        }
+        var configuration = ServiceGroupConfiguration(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        // A bounded stop: after this the group cancels what still runs, and the broker requeues what is unacked.
+        configuration.maximumGracefulShutdownDuration = .seconds(environment.integer("WORKER_SHUTDOWN_SECONDS") ?? 20)
+        try await ServiceGroup(configuration: configuration).run()
         await publisher.close()
     }
 

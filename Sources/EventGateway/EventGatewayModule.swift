@@ -1,2 +1,0 @@
-/// Placeholder until the module gains its first type.
-enum EventGatewayModule {}

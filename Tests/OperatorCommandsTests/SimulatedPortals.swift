@@ -1,0 +1,181 @@
+import Hummingbird
+import Logging
+import NIOCore
+import PortalSimulator
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+/// The portal simulator running in process on a free loopback port, seen through plain values only.
+///
+/// This file is the only one of the suite that imports `PortalSimulator`: its `JSONValue` would clash with
+/// `SyncCore`'s in files that need both.
+final class SimulatedPortals: Sendable {
+    /// One item as the portal stores it, reduced to what the tests compare.
+    struct Item: Sendable, Equatable {
+        var id: Int
+        var title: String?
+        var originId: String?
+        var xmlId: String?
+    }
+
+    /// What a portal counted, from the moment it was created.
+    struct Counters: Sendable, Equatable {
+        /// Top-level requests and `batch` commands, by method.
+        var callsByMethod: [String: Int]
+        /// REST requests that reached the portal's request limiter (a `batch` is one), refused ones included.
+        var requests: Int
+        /// Requests the portal's leaky bucket refused (`QUERY_LIMIT_EXCEEDED`).
+        var rateLimitRefusals: Int
+        /// Requests an injected fault answered instead of the portal.
+        var faultsInjected: Int
+
+        /// Write commands inside batches and as top-level calls.
+        var writeCalls: Int {
+            ["crm.item.add", "crm.item.update", "crm.item.delete", "batch"].reduce(0) { $0 + calls($1) }
+        }
+
+        func calls(_ method: String) -> Int { callsByMethod[method] ?? 0 }
+    }
+
+    private let simulator: PortalSimulator
+    private let baseURL: String
+
+    private init(simulator: PortalSimulator, baseURL: String) {
+        self.simulator = simulator
+        self.baseURL = baseURL
+    }
+
+    /// Starts a simulator with no portal, runs `body` with it, then shuts the server down.
+    static func run<Result: Sendable>(
+        logger: Logger,
+        _ body: @Sendable (SimulatedPortals) async throws -> Result
+    ) async throws -> Result {
+        let simulator = PortalSimulator(
+            configuration: SimulatorConfiguration(
+                portals: [],
+                publicBaseURL: "http://127.0.0.1",
+                faults: [],
+                logger: logger
+            )
+        )
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let application = simulator.makeApplication(
+            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                portSink.yield(channel.localAddress?.port ?? 0)
+                portSink.finish()
+            }
+        )
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: [application], logger: logger)
+        )
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var port = 0
+            for await announced in ports { port = announced }
+            let portals = SimulatedPortals(simulator: simulator, baseURL: "http://127.0.0.1:\(port)")
+            let result: Result
+            do {
+                #expect(port > 0, "the simulator did not report its port")
+                result = try await body(portals)
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        }
+    }
+
+    /// Adds a portal and returns its inbound webhook URL, as `syncctl portal add --webhook-url` takes it.
+    ///
+    /// - Parameters:
+    ///   - limited: true for the standard plan's request limit (2/s, bucket 50); false for an unlimited box portal.
+    ///   - disabledMethods: methods the portal answers with `ERROR_METHOD_NOT_FOUND`.
+    func addPortal(_ domain: String, limited: Bool = false, disabledMethods: Set<String> = []) -> String {
+        var configuration = PortalConfiguration(domain: domain, plan: limited ? .standard : .box)
+        configuration.operatingLimits.isEnabled = false
+        configuration.disabledMethods = disabledMethods
+        let portal = simulator.addPortal(configuration)
+        return portal.update { state in
+            "\(baseURL)/portal/\(domain)/rest/\(state.configuration.webhookUserId)/\(state.configuration.webhookCode)/"
+        }
+    }
+
+    /// Makes `batch` requests to `domain` fail with HTTP 503 `QUERY_LIMIT_EXCEEDED`: with `probability`, or every
+    /// time; `count` limits how many are hit (nil: no limit).
+    /// `firstAlways` requests fail before the others are drawn at `probability`, so that a test of retries always
+    /// sees some, however few requests the fleet needs.
+    func failBatches(on domain: String, probability: Double = 1, count: Int? = nil, firstAlways: Int = 0) {
+        var rules: [FaultRule] = []
+        if firstAlways > 0 {
+            rules.append(FaultRule(method: "batch", action: .serviceUnavailable, count: firstAlways, probability: 1))
+        }
+        rules.append(FaultRule(method: "batch", action: .serviceUnavailable, count: count, probability: probability))
+        portal(domain).update { $0.faults = rules }
+    }
+
+    /// Turns on the per-method operating-time limit of `domain`: `budgetSeconds` per `windowSeconds`, each call of
+    /// the methods in `costSeconds` costing that much.
+    func limitOperatingTime(
+        on domain: String,
+        budgetSeconds: Double,
+        windowSeconds: Double,
+        costSeconds: [String: Double]
+    ) {
+        portal(domain).update { state in
+            var limits = state.operatingLimiter.limits
+            limits.budgetSeconds = budgetSeconds
+            limits.windowSeconds = windowSeconds
+            limits.isEnabled = true
+            state.configuration.operatingLimits = limits
+            state.operatingLimiter.limits = limits
+            for (method, cost) in costSeconds { state.configuration.operatingCostSeconds[method] = cost }
+        }
+    }
+
+    /// How often `domain` refused a call with `OPERATION_TIME_LIMIT`.
+    func operatingRefusals(of domain: String) -> Int {
+        portal(domain).update { $0.statistics.operatingRefusals }
+    }
+
+    /// Removes every injected fault of `domain`.
+    func clearFaults(on domain: String) {
+        portal(domain).update { $0.faults = [] }
+    }
+
+    /// Every item of `entityTypeId` on `domain`, by id.
+    func items(on domain: String, entityTypeId: Int = 2) -> [Item] {
+        portal(domain).update { state in
+            state.sortedItems(entityTypeId).map { item in
+                Item(
+                    id: item["id"]?.intValue ?? 0,
+                    title: item["title"]?.stringValue,
+                    originId: item["originId"]?.stringValue,
+                    xmlId: item["xmlId"]?.stringValue
+                )
+            }
+        }
+    }
+
+    func counters(of domain: String) -> Counters {
+        portal(domain).update { state in
+            Counters(
+                callsByMethod: state.statistics.callsByMethod,
+                requests: state.statistics.requests,
+                rateLimitRefusals: state.statistics.rateLimitRefusals,
+                faultsInjected: state.statistics.faultsInjected
+            )
+        }
+    }
+
+    private func portal(_ domain: String) -> Portal {
+        guard let portal = simulator.portal(domain) else {
+            preconditionFailure("the test never added portal \(domain) to the simulator")
+        }
+        return portal
+    }
+}
