@@ -277,7 +277,8 @@ let package = Package(
             name: "OperatorCommandsTests",
             dependencies: [
                 "OperatorCommands", "WritePath", "FleetRuntime", "PortalSimulator", "AMQPClient", "PQClient",
-                "CurlHTTP", "Bitrix24", "SyncCore", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+                "CurlHTTP", "Bitrix24", "SyncCore", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

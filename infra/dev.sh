@@ -11,7 +11,9 @@
 #   ./infra/dev.sh demo     up, build, setup, then run the fleet end to end against the portal simulator
 #   ./infra/dev.sh bench    up, release build, setup, then the write path's benchmark (JSON on stdout)
 #
-# Ports and folders are configurable through the environment (defaults below). Service data lives in
+# Ports and folders are configurable through the environment (defaults below); SYNC_PG_DATABASE and
+# SYNC_AMQP_VHOST pick the database and virtual host (demo: syncdemo and demo, bench: syncbench and bench, so
+# `SYNC_PG_DATABASE=syncdemo SYNC_AMQP_VHOST=demo ./infra/dev.sh env` reaches what the demo left behind). Service data lives in
 # .local/ inside the checkout (git-ignored), or, when the checkout is not reachable by the `postgres`
 # user, in /var/tmp/syncfleet-<hash>.
 set -euo pipefail
@@ -23,6 +25,7 @@ AMQP_MANAGEMENT_PORT="${SYNC_AMQP_MANAGEMENT_PORT:-15682}"
 EPMD_PORT="${SYNC_EPMD_PORT:-4379}"
 PG_PORT="${SYNC_PG_PORT:-5442}"
 PG_DATABASE="${SYNC_PG_DATABASE:-syncfleet}"
+AMQP_VHOST="${SYNC_AMQP_VHOST:-/}"
 PG_BIN="${SYNC_PG_BIN:-/usr/lib/postgresql/15/bin}"
 RABBIT_BIN="${SYNC_RABBIT_BIN:-/usr/lib/rabbitmq/bin}"
 DEBIAN_PACKAGES=(rabbitmq-server postgresql libpq-dev librabbitmq-dev libcurl4-openssl-dev pkg-config ca-certificates openssl curl python3)
@@ -45,7 +48,11 @@ STATE="$(state_dir)"
 PG_DATA="$STATE/postgres"
 RABBIT_HOME="$STATE/rabbitmq"
 
-amqp_url() { echo "amqp://guest:guest@127.0.0.1:${AMQP_PORT}/%2F"; }
+amqp_url() {
+    local vhost="$AMQP_VHOST"
+    [ "$vhost" = / ] && vhost=%2F
+    echo "amqp://guest:guest@127.0.0.1:${AMQP_PORT}/${vhost}"
+}
 database_url() { echo "postgres://postgres@127.0.0.1:${PG_PORT}/${PG_DATABASE}"; }
 
 # Installs whatever Debian package is missing; a no-op on a prepared machine.
@@ -170,10 +177,18 @@ stop_rabbitmq() {
     fi
 }
 
+# The virtual host of SYNC_AMQP_VHOST, created with the guest user's permissions when it is not the default one.
+ensure_vhost() {
+    [ "$AMQP_VHOST" = / ] && return 0
+    rabbit_ctl -q add_vhost "$AMQP_VHOST" >/dev/null 2>&1 || true
+    rabbit_ctl -q set_permissions -p "$AMQP_VHOST" guest '.*' '.*' '.*' >/dev/null
+}
+
 cmd_up() {
     install_packages
     start_postgres
     start_rabbitmq
+    ensure_vhost
     log "services are up: $(amqp_url) $(database_url)"
 }
 
@@ -223,7 +238,10 @@ cmd_test() {
     export_env
     cmd_lint
     cmd_setup
-    (cd "$ROOT" && SYNC_WARNINGS_AS_ERRORS=1 swift test --skip-build)
+    # The test process runs in-process workers beside each other; give its blocking pool (libpq, libcurl) the
+    # thread count the worker executables use (WorkerProcess), not NIO's default of one per core.
+    (cd "$ROOT" && NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT="${NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT:-32}" \
+        SYNC_WARNINGS_AS_ERRORS=1 swift test --skip-build)
 }
 
 cmd_demo() {
@@ -251,8 +269,16 @@ env) cmd_env ;;
 setup) cmd_setup ;;
 lint) cmd_lint ;;
 test) cmd_test ;;
-demo) cmd_demo ;;
-bench) cmd_bench ;;
+# The demo and the benchmark keep to a database and a virtual host of their own, so the tests' rows and queues (and
+# the rollback window they fill) never mix with theirs.
+demo)
+    PG_DATABASE="${SYNC_PG_DATABASE:-syncdemo}" AMQP_VHOST="${SYNC_AMQP_VHOST:-demo}"
+    cmd_demo
+    ;;
+bench)
+    PG_DATABASE="${SYNC_PG_DATABASE:-syncbench}" AMQP_VHOST="${SYNC_AMQP_VHOST:-bench}"
+    cmd_bench
+    ;;
 *)
     sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
     exit 2

@@ -8,8 +8,8 @@ package import PQClient
 import PullPath
 import ServiceLifecycle
 import StructuredLogging
-import UnixSignals
 package import SyncCore
+import UnixSignals
 
 /// The composition root of `event-gateway`: the HTTP server on `GATEWAY_HOST`:`GATEWAY_PORT` (default
 /// 127.0.0.1:8088) and the forwarder of parked events, until SIGTERM or SIGINT.
@@ -57,11 +57,20 @@ package enum EventGatewayApplication {
         let contract = try environment.contract()
         let pool = PQPool(configuration: try environment.databaseConfiguration(), maxConnections: 16, logger: logger)
         defer { pool.close() }
-        let publisher = try await AMQPPublisher.connect(configuration: try environment.amqpConfiguration(), logger: logger)
+        let publisher = try await AMQPPublisher.connect(
+            configuration: try environment.amqpConfiguration(),
+            logger: logger
+        )
         let host = environment.variables["GATEWAY_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
         let port = environment.integer("GATEWAY_PORT") ?? 8088
-        let application = make(contract: contract, pool: pool, publisher: publisher, logger: logger, host: host,
-            port: port)
+        let application = make(
+            contract: contract,
+            pool: pool,
+            publisher: publisher,
+            logger: logger,
+            host: host,
+            port: port
+        )
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: application)],

@@ -75,7 +75,11 @@ package struct EventIntake: Sendable {
         } catch {
             throw GatewayRejection(.malformedBody, "the event cannot be keyed: \(error)")
         }
-        return try await queue(message, key: key.rawValue, routingKey: message.routingKey(entity: portal.entity(of: entityTypeId)))
+        return try await queue(
+            message,
+            key: key.rawValue,
+            routingKey: message.routingKey(entity: portal.entity(of: entityTypeId))
+        )
     }
 
     /// The form and the portal of an event whose application token matches the stored one.

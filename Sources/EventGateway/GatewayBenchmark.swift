@@ -3,12 +3,12 @@ import CurlHTTP
 package import FleetRuntime
 import Foundation
 import Hummingbird
-import NIOCore
 import Logging
+import NIOCore
 import PQClient
 import StructuredLogging
-import Synchronization
 import SyncCore
+import Synchronization
 
 /// `event-gateway bench --events 1000 [--concurrency 8]` (at most 12: the senders share the blocking pool): runs the gateway in process against the real broker
 /// and database of `AMQP_URL` / `DATABASE_URL`, posts a burst of distinct update events for a throwaway portal,
@@ -35,8 +35,13 @@ package enum GatewayBenchmark {
         let memberID = UUID().uuidString.lowercased()
         let token = UUID().uuidString.lowercased()
         try await PortalRegistry(pool: pool).save(
-            PortalRegistration(domain: domain, memberID: memberID, webhookURL: "https://\(domain)/rest/1/x/",
-                applicationToken: token, plan: .box)
+            PortalRegistration(
+                domain: domain,
+                memberID: memberID,
+                webhookURL: "https://\(domain)/rest/1/x/",
+                applicationToken: token,
+                plan: .box
+            )
         )
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let application = EventGatewayApplication.make(
@@ -69,14 +74,21 @@ package enum GatewayBenchmark {
                             let index = burst.next.add(1, ordering: .relaxed).oldValue
                             guard index < events else { return }
                             let body = EventForm.body(
-                                event: "ONCRMDEALUPDATE", id: Int64(index + 1), ts: 1_780_000_000 + Int64(index),
-                                domain: domain, memberID: memberID, applicationToken: token, accessToken: "bench"
+                                event: "ONCRMDEALUPDATE",
+                                id: Int64(index + 1),
+                                ts: 1_780_000_000 + Int64(index),
+                                domain: domain,
+                                memberID: memberID,
+                                applicationToken: token,
+                                accessToken: "bench"
                             )
                             let sent = ContinuousClock.now
                             let response = try await http.execute(
                                 CurlHTTP.HTTPRequest(
-                                    method: .post, url: url,
-                                    headers: ["Content-Type": "application/x-www-form-urlencoded"], body: body
+                                    method: .post,
+                                    url: url,
+                                    headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                                    body: body
                                 )
                             )
                             let elapsed = ContinuousClock.now - sent

@@ -19,19 +19,22 @@ package enum GatewayRouter {
             plain(.ok, metrics.text)
         }
         router.post("/hooks/crm/:handler") { request, _ in
-            await answer(request, metrics: metrics, logger: logger) { (body: [UInt8]) throws(GatewayRejection) -> String in
+            await answer(request, metrics: metrics, logger: logger) {
+                (body: [UInt8]) throws(GatewayRejection) -> String in
                 try await intake.accept(body: body).rawValue
             }
         }
         router.post("/hooks/app/install") { request, _ in
-            await answer(request, metrics: metrics, logger: logger) { (body: [UInt8]) throws(GatewayRejection) -> String in
+            await answer(request, metrics: metrics, logger: logger) {
+                (body: [UInt8]) throws(GatewayRejection) -> String in
                 let outcome = try await installation.install(body: body)
                 metrics.count(.installed)
                 return outcome.rawValue
             }
         }
         router.post("/hooks/app/uninstall") { request, _ in
-            await answer(request, metrics: metrics, logger: logger) { (body: [UInt8]) throws(GatewayRejection) -> String in
+            await answer(request, metrics: metrics, logger: logger) {
+                (body: [UInt8]) throws(GatewayRejection) -> String in
                 _ = try await installation.uninstall(body: body)
                 metrics.count(.uninstalled)
                 return "uninstalled"

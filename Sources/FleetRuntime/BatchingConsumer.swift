@@ -88,7 +88,9 @@ package struct BatchingConsumer: Service {
                     announced = true
                 }
             case nil:
-                break
+                // The switch cannot be read (PostgreSQL is down or not set up): consume, as before it was read;
+                // processing needs the database too and returns what it cannot settle.
+                return true
             }
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: intake.interval) }

@@ -1,5 +1,6 @@
 import Foundation
 package import PQClient
+package import SyncCore
 
 /// The fleet-wide pause switch and rollback trip, kept in one PostgreSQL row (`fleet_control`, migration 0011) so
 /// that every replica on every host sees the same state; each change is also appended to `fleet_control_events`.
@@ -85,6 +86,33 @@ package struct FleetControl: Sendable {
             guard changed > 0 else { return false }
             try await Self.record(action: "trip", reason: reason, actor: "rollback-trigger", on: connection)
             return true
+        }
+    }
+
+    /// The rollback trigger's step: reads the window of `policy` and trips the fleet when it is over the threshold,
+    /// in one transaction that holds the control row, so that a `resume` committed meanwhile is always seen (an
+    /// evaluation that read the window before a resume can never trip the fleet after it).
+    /// - Returns: the window read, and the reason when this call tripped the fleet.
+    package func tripIfOver(_ policy: IntegrationContract.RollbackTrigger) async throws -> (
+        window: RollbackWindow, trippedWith: String?
+    ) {
+        try await pool.withTransaction { connection in
+            try await connection.execute("INSERT INTO fleet_control (id) VALUES (1) ON CONFLICT (id) DO NOTHING")
+            let rows = try await connection.query("SELECT tripped FROM fleet_control WHERE id = 1 FOR UPDATE")
+            let alreadyTripped = try rows.first?.decode(Bool.self, column: "tripped") ?? false
+            let window = try await RollbackWindow.read(policy: policy, on: connection)
+            guard !alreadyTripped, policy.isTripped(failed: window.failed, total: window.total) else {
+                return (window, nil)
+            }
+            let reason = window.tripReason(threshold: policy.errorRate)
+            try await connection.execute(
+                """
+                UPDATE fleet_control SET tripped = true, trip_reason = \(reason), tripped_at = now(), updated_at = now()
+                WHERE id = 1
+                """
+            )
+            try await Self.record(action: "trip", reason: reason, actor: "rollback-trigger", on: connection)
+            return (window, reason)
         }
     }
 

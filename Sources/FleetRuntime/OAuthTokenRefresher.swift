@@ -31,7 +31,10 @@ package struct OAuthTokenRefresher: Sendable {
             throw OAuthRefreshError(.notOAuth, "portal \(portal.domain) uses a webhook; \(error.message)")
         }
         let fresh = try await refresh(domain: portal.domain, staleAccessToken: stale)
-        return Bitrix24Client(credentials: .oauth(clientEndpoint: fresh.endpoint, accessToken: fresh.accessToken), http: http)
+        return Bitrix24Client(
+            credentials: .oauth(clientEndpoint: fresh.endpoint, accessToken: fresh.accessToken),
+            http: http
+        )
     }
 
     /// The portal's current token pair's access token and endpoint, refreshed first when it is still `stale`.
@@ -114,7 +117,10 @@ package struct OAuthTokenRefresher: Sendable {
             )
         }
         guard let access = body?["access_token"]?.stringValue, let refresh = body?["refresh_token"]?.stringValue else {
-            throw OAuthRefreshError(.malformedAnswer, "the OAuth server answered \(response.status) without a token pair")
+            throw OAuthRefreshError(
+                .malformedAnswer,
+                "the OAuth server answered \(response.status) without a token pair"
+            )
         }
         return TokenAnswer(
             accessToken: access,

@@ -26,8 +26,9 @@ package struct PortalRequestBudget: Sendable {
             }
         }
 
-        /// The share of the portal's figures the fleet uses.
-        var paced: Limit { Limit(rate: rate * 0.99, capacity: max(1, capacity - 2)) }
+        /// The share of the portal's figures the fleet uses: half a percent under the rate and one request under
+        /// the bucket, the margin for the jitter between granting a request here and its arrival at the portal.
+        var paced: Limit { Limit(rate: rate * 0.995, capacity: max(1, capacity - 1)) }
     }
 
     private let pool: PQPool

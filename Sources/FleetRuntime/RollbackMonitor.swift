@@ -47,11 +47,8 @@ package struct RollbackMonitor: Service {
     /// - Returns: the window read, and whether this call tripped the fleet.
     @discardableResult
     package func evaluate() async throws -> (window: RollbackWindow, tripped: Bool) {
-        let window = try await RollbackWindow.read(policy: policy, pool: pool)
-        guard policy.isTripped(failed: window.failed, total: window.total) else { return (window, false) }
-        let reason = window.tripReason(threshold: policy.errorRate)
-        let tripped = try await control.trip(reason: reason)
-        if tripped {
+        let (window, reason) = try await control.tripIfOver(policy)
+        if let reason {
             logger.critical(
                 "rollback trigger tripped: write workers stop taking write messages until `syncctl resume`",
                 metadata: [
@@ -60,6 +57,6 @@ package struct RollbackMonitor: Service {
                 ]
             )
         }
-        return (window, tripped)
+        return (window, reason != nil)
     }
 }

@@ -24,8 +24,16 @@ package struct RollbackWindow: Sendable, Codable, Equatable {
 
     /// Reads the window of `policy` from PostgreSQL.
     package static func read(policy: IntegrationContract.RollbackTrigger, pool: PQPool) async throws -> RollbackWindow {
+        try await pool.withConnection { connection in try await read(policy: policy, on: connection) }
+    }
+
+    /// Reads the window on `connection` (inside the caller's transaction, see ``FleetControl/tripIfOver(_:)``).
+    nonisolated(nonsending) package static func read(
+        policy: IntegrationContract.RollbackTrigger,
+        on connection: PQConnection
+    ) async throws -> RollbackWindow {
         let operations = policy.writeOperations.map(\.rawValue).joined(separator: ",")
-        let rows = try await pool.query(
+        let rows = try await connection.query(
             """
             WITH since AS (
                 SELECT GREATEST(now() - make_interval(secs => \(policy.windowSeconds)),

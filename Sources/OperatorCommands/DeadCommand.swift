@@ -14,7 +14,9 @@ struct DeadCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List dead letters (the queues are left as they are).")
+        static let configuration = CommandConfiguration(
+            abstract: "List dead letters (the queues are left as they are)."
+        )
 
         @OptionGroup var options: DeadLetterOptions
 

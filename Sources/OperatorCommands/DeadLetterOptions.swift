@@ -14,7 +14,10 @@ struct DeadLetterOptions: ParsableArguments {
     @Option(name: .customLong("origin-id"), help: "Only this ERP id (originId).")
     var originId: String?
 
-    @Option(name: .customLong("error-code"), help: "Only this error code (x-error-code: schema, QUERY_LIMIT_EXCEEDED…).")
+    @Option(
+        name: .customLong("error-code"),
+        help: "Only this error code (x-error-code: schema, QUERY_LIMIT_EXCEEDED…)."
+    )
     var errorCode: String?
 
     @Option(help: "At most this many messages.")

@@ -41,7 +41,12 @@ struct DeadLetterQueues {
             var position = 0
             do {
                 while remaining > 0, let delivery = try await broker.get(queue: family.dead) {
-                    let letter = DeadLetter(delivery, queue: family.dead, operation: family.operation, position: position)
+                    let letter = DeadLetter(
+                        delivery,
+                        queue: family.dead,
+                        operation: family.operation,
+                        position: position
+                    )
                     position += 1
                     if selector.matches(letter) {
                         try await broker.ack(delivery)

@@ -37,7 +37,17 @@ struct DrainCommand: AsyncParsableCommand {
                 )
             }
             let report = try await MoveSession.run(context) { session in
-                try await Self.drain(session.queues.selecting(queues), session: session, maxPasses: maxPasses)
+                let families = try session.queues.selecting(queues)
+                for family in families {
+                    let attached = try await session.consumers(of: family.work)
+                    if attached > 0 {
+                        FileHandleOutput.standardError(
+                            "syncctl: warning: \(attached) consumer(s) still subscribed to \(family.work); what they "
+                                + "hold may return to the queue after this drain: check `syncctl status`, then drain again"
+                        )
+                    }
+                }
+                return try await Self.drain(families, session: session, maxPasses: maxPasses)
             }
             if json { try context.printJSON(report) } else { print(report.text) }
         }

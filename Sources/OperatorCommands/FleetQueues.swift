@@ -24,7 +24,8 @@ package struct FleetQueues: Sendable, Equatable {
                 work: work.name,
                 hold: definition.holdQueue(of: work.name),
                 dead: definition.deadLetterQueue(of: work.name),
-                retries: schedule.map { schedule in schedule.allDelays.map { schedule.queueName(delayMilliseconds: $0) } }
+                retries: schedule.map { schedule in schedule.allDelays.map { schedule.queueName(delayMilliseconds: $0) }
+                }
                     ?? []
             )
         }

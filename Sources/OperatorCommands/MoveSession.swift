@@ -28,7 +28,12 @@ struct MoveSession {
                         queues: queues,
                         pool: pool,
                         broker: broker,
-                        mover: QueueMover(broker: broker, publisher: publisher, pool: pool, crashAfterPublishes: crashAfter)
+                        mover: QueueMover(
+                            broker: broker,
+                            publisher: publisher,
+                            pool: pool,
+                            crashAfterPublishes: crashAfter
+                        )
                     )
                     let result = try await QueueMover.withMoveLock(pool: pool) { try await body(session) }
                     await publisher.close()
@@ -38,6 +43,15 @@ struct MoveSession {
                     throw error
                 }
             }
+        }
+    }
+
+    /// The number of consumers subscribed to `queue` (0 when it does not exist).
+    func consumers(of queue: String) async throws -> Int {
+        do {
+            return Int(try await broker.declareQueuePassive(queue).consumerCount)
+        } catch let error as AMQPError where error.code == .channelClosed {
+            return 0
         }
     }
 

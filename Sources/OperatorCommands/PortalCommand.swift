@@ -133,7 +133,16 @@ struct PortalCommand: AsyncParsableCommand {
                 print("no portal \(domain) is registered")
                 throw ExitCode.notFound
             }
-            try context.printJSON(portal.redacted)
+            if json { return try context.printJSON(portal.redacted) }
+            let shown = portal.redacted
+            let types = shown.entityTypes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            print("domain:\t\(shown.domain)")
+            print("member id:\t\(shown.memberID ?? "-")")
+            print("auth:\t\(shown.webhookURL.map { "webhook \($0)" } ?? "oauth \(shown.clientID ?? "-")")")
+            print("plan:\t\(shown.plan.rawValue)")
+            print("entities:\t\(types.joined(separator: ", "))")
+            print("crm_legacy_bridge:\t\(shown.legacyBridge ? "on" : "off")")
+            print("enabled:\t\(shown.enabled ? "yes" : "no")")
         }
     }
 

@@ -62,7 +62,9 @@ package struct PreflightReport: Sendable, Codable, Equatable {
             } else {
                 switch row.fallback {
                 case .stopSync:
-                    action = plan.route == .legacyDeals ? "crm.deal.* through crm_legacy_bridge (deals only)" : "sync stopped"
+                    action =
+                        plan.route == .legacyDeals
+                        ? "crm.deal.* through crm_legacy_bridge (deals only)" : "sync stopped"
                 case .retryTransient:
                     action = "upserts held and retried until the method is available"
                 case .softClose:
@@ -112,8 +114,11 @@ package struct PreflightReport: Sendable, Codable, Equatable {
         }
         fallbacksInForce = inForce
         let requiredScopeMissing = scopes.contains { $0.required && $0.check == "FAIL" }
-        let requiredMethodMissing = plan.route == .itemAPI
-            && methods.contains { $0.required && $0.check == "FAIL" && $0.fallback != Capability.Fallback.cachedSchema.rawValue }
+        let requiredMethodMissing =
+            plan.route == .itemAPI
+            && methods.contains {
+                $0.required && $0.check == "FAIL" && $0.fallback != Capability.Fallback.cachedSchema.rawValue
+            }
         verdict = stoppedReason == nil && !requiredScopeMissing && !requiredMethodMissing ? "PASS" : "FAIL"
     }
 
@@ -127,7 +132,8 @@ package struct PreflightReport: Sendable, Codable, Equatable {
             lines.append("| `\(scope.scope)` | \(scope.required ? "Yes" : "No") | \(scope.check) | \(scope.why) |")
         }
         lines += [
-            "", "| Method/Feature | Required | Runtime Check (`method.get`) | Fallback | In force |", "|---|---|---|---|---|",
+            "", "| Method/Feature | Required | Runtime Check (`method.get`) | Fallback | In force |",
+            "|---|---|---|---|---|",
         ]
         for method in methods {
             lines.append(

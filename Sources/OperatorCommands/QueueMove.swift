@@ -48,8 +48,14 @@ package struct QueueMoveResult: Sendable, Codable, Equatable {
     /// Messages the selectors did not take, left in the source in their order.
     package var left: Int
 
-    package init(source: String, target: String, moved: Int = 0, alreadyMoved: Int = 0, recovered: Int = 0, left: Int = 0)
-    {
+    package init(
+        source: String,
+        target: String,
+        moved: Int = 0,
+        alreadyMoved: Int = 0,
+        recovered: Int = 0,
+        left: Int = 0
+    ) {
         self.source = source
         self.target = target
         self.moved = moved

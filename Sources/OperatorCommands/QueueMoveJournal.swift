@@ -78,6 +78,16 @@ package struct QueueMoveJournal: Sendable {
         )
     }
 
+    /// Drops entries of moves finished long ago: an original acknowledged a month ago cannot come back.
+    package func prune(olderThanDays days: Int = 30) async throws {
+        try await pool.execute(
+            """
+            DELETE FROM queue_moves
+            WHERE state = 'published' AND updated_at < now() - make_interval(days => \(days)::int)
+            """
+        )
+    }
+
     /// Forgets entries whose copy never reached the target: their originals are still in the source.
     package func forget(source: String, copies: [String]) async throws {
         guard !copies.isEmpty else { return }

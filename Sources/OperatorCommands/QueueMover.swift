@@ -14,6 +14,9 @@ import Synchronization
 /// moving anything. Other headers (attempt count, trace id) travel unchanged unless the move rewrites them.
 ///
 /// One move runs fleet-wide at a time (``withMoveLock(pool:_:)``), so no two movers race for the same rows.
+///
+/// Two copies with the same identity in one source (an ERP that published one message id twice) are one message:
+/// the second is acknowledged without a new copy and counted as already moved.
 package final class QueueMover: Sendable {
     /// The header that names one copy of a message; each move gives its copy a new one.
     package static let copyHeader = "x-sync-copy-id"
@@ -71,6 +74,7 @@ package final class QueueMover: Sendable {
     /// Moves what `move` selects from its source to its target.
     package func run(_ move: QueueMove) async throws -> QueueMoveResult {
         var result = QueueMoveResult(source: move.source, target: move.target)
+        try await journal.prune()
         result.recovered = try await resolveInterrupted(source: move.source)
         var kept: [AMQPDelivery] = []
         do {
@@ -187,17 +191,26 @@ package final class QueueMover: Sendable {
     /// Settles the rows a killed run left *publishing*: a copy found in its target counts as published; one not
     /// found never arrived, so its row is forgotten and the original (still in the source) is moved afresh.
     ///
-    /// A target that workers consume (a work queue) may have lost the copy to a worker already; then the copy is
-    /// published once more, and the workers' idempotency ledger makes the second delivery a no-op.
+    /// A target with consumers (a work queue of a running fleet) is not searched: a worker may have taken the copy
+    /// already. The copy is then published once more, and the workers' idempotency ledger makes the second
+    /// delivery a no-op. Hold queues, and work queues of a paused fleet, have no consumers and are searched.
     private func resolveInterrupted(source: String) async throws -> Int {
         let open = try await journal.unresolved(source: source)
         guard !open.isEmpty else { return 0 }
         var found: [String] = []
         var missing: [String] = []
         for (target, entries) in Dictionary(grouping: open, by: \.targetQueue) {
+            guard try await broker.declareQueuePassive(target).consumerCount == 0 else {
+                missing += entries.map(\.sourceCopy)
+                continue
+            }
             let present = try await QueueBrowser(broker: broker).copyIDs(in: target)
             for entry in entries {
-                if present.contains(entry.newCopy) { found.append(entry.sourceCopy) } else { missing.append(entry.sourceCopy) }
+                if present.contains(entry.newCopy) {
+                    found.append(entry.sourceCopy)
+                } else {
+                    missing.append(entry.sourceCopy)
+                }
             }
         }
         try await journal.markPublished(source: source, copies: found)

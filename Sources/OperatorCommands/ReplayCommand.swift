@@ -36,7 +36,13 @@ struct ReplayCommand: AsyncParsableCommand {
                 for family in try session.queues.selecting(queues) {
                     guard try await session.depth(of: family.hold) != nil else { continue }
                     report.add(
-                        try await session.mover.run(QueueMove(source: family.hold, target: family.work, purpose: "replay"))
+                        try await session.mover.run(
+                            QueueMove(
+                                source: family.hold,
+                                target: family.work,
+                                purpose: "replay"
+                            )
+                        )
                     )
                     report.remaining[family.hold] = try await session.depth(of: family.hold)
                 }

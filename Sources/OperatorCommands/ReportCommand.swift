@@ -24,7 +24,10 @@ struct ReportCommand: AsyncParsableCommand {
             let context = CommandContext()
             let report = try await context.withDatabase { pool in
                 guard let registration = try await PortalRegistry(pool: pool).find(domain: portal) else {
-                    throw OperatorCommandError(.notFound, "portal \(portal) is not registered; see `syncctl portal list`")
+                    throw OperatorCommandError(
+                        .notFound,
+                        "portal \(portal) is not registered; see `syncctl portal list`"
+                    )
                 }
                 return try await VerificationEvidence(pool: pool).report(portal: registration)
             }

@@ -66,8 +66,11 @@ struct StatusCommand: AsyncParsableCommand {
             lines.append("  tripped at \(Self.time(control.trippedAt)); `syncctl resume` clears it")
         }
         let errors = status.writeErrors
+        let windowStart = status.generatedAt.addingTimeInterval(-Double(errors.window.windowSeconds))
+        let sinceResume =
+            control.resumedAt.map { $0 > windowStart ? " (counted since the resume at \(Self.time($0)))" : "" } ?? ""
         lines.append(
-            "write errors over \(RollbackWindow.span(seconds: errors.window.windowSeconds)): "
+            "write errors over \(RollbackWindow.span(seconds: errors.window.windowSeconds))\(sinceResume): "
                 + "\(RollbackWindow.percent(errors.errorRate)) (\(errors.window.failed)/\(errors.window.total)); "
                 + "trips above \(RollbackWindow.percent(errors.threshold)) with at least \(errors.minimumWrites) writes"
         )
@@ -76,7 +79,7 @@ struct StatusCommand: AsyncParsableCommand {
         if let reason = status.queuesUnavailable {
             lines.append("  (queues unavailable: \(reason))")
         }
-        for queue in status.queues {
+        for queue in Self.collapsingRetryQueues(status.queues) {
             lines.append(
                 Self.row([
                     queue.name, "\(queue.messages)", "\(queue.ready)", "\(queue.unacknowledged)", "\(queue.consumers)",
@@ -95,6 +98,33 @@ struct StatusCommand: AsyncParsableCommand {
             )
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The queues with each family's retry-delay queues summed into one `sync.<op>.retry.*` row (there are a
+    /// dozen per family; `--json` lists them one by one).
+    static func collapsingRetryQueues(_ queues: [FleetStatus.Queue]) -> [FleetStatus.Queue] {
+        var result: [FleetStatus.Queue] = []
+        for queue in queues {
+            guard let marker = queue.name.range(of: ".retry.") else {
+                result.append(queue)
+                continue
+            }
+            let name = queue.name[..<marker.upperBound] + "*"
+            if let index = result.firstIndex(where: { $0.name == name }) {
+                result[index].messages += queue.messages
+                result[index].ready += queue.ready
+                result[index].unacknowledged += queue.unacknowledged
+                result[index].consumers += queue.consumers
+                result[index].publishRate += queue.publishRate
+                result[index].deliverRate += queue.deliverRate
+                result[index].ackRate += queue.ackRate
+            } else {
+                var summed = queue
+                summed.name = String(name)
+                result.append(summed)
+            }
+        }
+        return result
     }
 
     private static func row(_ cells: [String]) -> String {

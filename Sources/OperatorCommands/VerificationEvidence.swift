@@ -94,7 +94,8 @@ struct VerificationEvidence {
         }
         let evidence =
             "ledger: \(refusedBefore) change(s) refused before the portal call for missing required fields, "
-            + "\(portalRefused) refused by the portal (CRM_FIELD_ERROR_REQUIRED)" + (last.isEmpty ? "" : "; last \(last)")
+            + "\(portalRefused) refused by the portal (CRM_FIELD_ERROR_REQUIRED)"
+            + (last.isEmpty ? "" : "; last \(last)")
         let status = refusedBefore + portalRefused == 0 ? "N-A" : (portalRefused == 0 ? "PASS" : "FAIL")
         return VerificationReport.Check(
             check: "Required-by-stage fields handled",

@@ -50,6 +50,18 @@ extension PQConnection {
         return result
     }
 
+    /// ``withAdvisoryLock(_:pollInterval:_:)`` on the key PostgreSQL derives from `name`
+    /// (`hashtextextended(name, 0)`), so that callers name what they lock (`"capabilities|portal"`) instead of
+    /// choosing numbers that could collide.
+    nonisolated(nonsending) package func withAdvisoryLock<T>(
+        named name: String,
+        pollInterval: Duration = .milliseconds(50),
+        _ body: nonisolated(nonsending) (PQConnection) async throws -> T
+    ) async throws -> T {
+        let key = try await query("SELECT hashtextextended(\(name), 0) AS key").first?.decode(Int64.self, at: 0) ?? 0
+        return try await withAdvisoryLock(key, pollInterval: pollInterval, body)
+    }
+
     nonisolated(nonsending) private func unlockOrDiscard(_ key: Int64) async {
         do {
             if try await !advisoryUnlock(key) { discardAfterLease() }

@@ -14,8 +14,12 @@ package struct PortalEventPublisher: Sendable {
 
     /// Publishes `message` (persistent JSON) under `routingKey`, with `messageID` for tracing duplicates.
     package func publish(_ message: PortalEventMessage, routingKey: String, messageID: String) async throws {
-        try await publish(body: message.jsonValue.compactBytes, routingKey: routingKey, messageID: messageID,
-            traceID: message.traceId)
+        try await publish(
+            body: message.jsonValue.compactBytes,
+            routingKey: routingKey,
+            messageID: messageID,
+            traceID: message.traceId
+        )
     }
 
     /// Publishes an already encoded body (the gateway's outbox keeps the exact bytes it accepted).

@@ -199,10 +199,20 @@ package struct PullProcessor: Sendable {
         ]
         if retryable, policy.allowsRetry(afterAttempt: item.attempt + 1) {
             logger.info("pull will be retried", metadata: metadata)
-            try await router.retry(item.delivery, attempt: item.attempt + 1, errorCode: code, errorMessage: error.message)
+            try await router.retry(
+                item.delivery,
+                attempt: item.attempt + 1,
+                errorCode: code,
+                errorMessage: error.message
+            )
         } else {
             logger.warning("pull dead-lettered", metadata: metadata.merging(["reason": "\(error)"]) { $1 })
-            try await router.deadLetter(item.delivery, attempts: item.attempt, errorCode: code, errorMessage: error.message)
+            try await router.deadLetter(
+                item.delivery,
+                attempts: item.attempt,
+                errorCode: code,
+                errorMessage: error.message
+            )
         }
     }
 
@@ -307,9 +317,24 @@ package struct PullProcessor: Sendable {
             id: message.id,
             updatedTime: "deleted"
         )
-        try await pool.withTransaction { connection in
+        let busy = try await pool.withTransaction { connection -> Bool in
             let records = PullRecords(connection: connection)
-            if try await records.isDone(key) { return }
+            if try await records.isDone(key) { return false }
+            // A delete the fleet is making holds the item's lock until its tombstone is recorded: wait for it, so
+            // the fleet's own delete is recognised.
+            let before = try await records.knowledge(
+                portal: portal.domain,
+                entityTypeId: message.entityTypeId,
+                itemID: message.id
+            )
+            guard
+                try await records.tryLock(
+                    portal: portal.domain,
+                    entityTypeId: message.entityTypeId,
+                    itemID: message.id,
+                    originId: before.originId
+                )
+            else { return true }
             let known = try await records.knowledge(
                 portal: portal.domain,
                 entityTypeId: message.entityTypeId,
@@ -343,6 +368,15 @@ package struct PullProcessor: Sendable {
                 mirror: nil
             )
             try await records.forget(portal: portal.domain, entityTypeId: message.entityTypeId, itemID: message.id)
+            return false
+        }
+        if busy {
+            try await router.hold(
+                item.delivery,
+                forAtLeast: 1000,
+                errorCode: "ITEM_BUSY",
+                errorMessage: "a delete of this item is being written; pulled once it is recorded"
+            )
         }
     }
 

@@ -36,8 +36,8 @@ struct PullRecords {
             SELECT m.origin_id, m.portal_updated_time, m.erp_fields::text AS erp_fields,
                    r.origin_id AS mirror_origin_id, extract(epoch FROM r.updated_at_portal)::float8 AS mirror_updated,
                    r.changed_by,
-                   EXISTS (SELECT 1 FROM item_tombstones t WHERE t.portal = \(portal)
-                           AND t.entity_type_id = \(entityTypeId) AND t.item_id = \(itemID)) AS deleted_by_fleet
+                   (SELECT t.origin_id FROM item_tombstones t WHERE t.portal = \(portal)
+                      AND t.entity_type_id = \(entityTypeId) AND t.item_id = \(itemID) LIMIT 1) AS tombstone_origin_id
             FROM (SELECT 1) AS one
             LEFT JOIN item_map m ON m.portal = \(portal) AND m.entity_type_id = \(entityTypeId) AND m.item_id = \(itemID)
             LEFT JOIN portal_item_mirror r ON r.portal = \(portal) AND r.entity_type_id = \(entityTypeId)
@@ -61,12 +61,13 @@ struct PullRecords {
         {
             mirror = EchoClassifier.MirrorSnapshot(updatedAt: updated, author: author)
         }
+        let tombstone = try row.decode(String?.self, column: "tombstone_origin_id")
         return Knowledge(
             originId: try row.decode(String?.self, column: "origin_id")
-                ?? row.decode(String?.self, column: "mirror_origin_id"),
+                ?? row.decode(String?.self, column: "mirror_origin_id") ?? tombstone,
             write: write,
             mirror: mirror,
-            deletedByFleet: try row.decode(Bool.self, column: "deleted_by_fleet")
+            deletedByFleet: tombstone != nil
         )
     }
 

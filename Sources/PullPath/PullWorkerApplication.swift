@@ -13,7 +13,8 @@ import UnixSignals
 /// switch, metrics and graceful shutdown apply), and runs the polling fallback beside it, until SIGTERM or SIGINT.
 ///
 /// Environment (besides ``FleetEnvironment``'s): `WORKER_PREFETCH` (default 200), `WORKER_LANES` (4),
-/// `WORKER_BATCH_SIZE` (50), `PULL_POLLING=off` to run no polling fallback in this replica.
+/// `WORKER_BATCH_SIZE` (50), `PULL_POLLING=off` to run no polling fallback in this replica,
+/// `PULL_OFFLINE_EVENTS=off` to read no offline events, `PULL_OFFLINE_EVENTS_INTERVAL_SECONDS` (30).
 package enum PullWorkerApplication {
     package static func run(environment: FleetEnvironment = FleetEnvironment()) async throws {
         StructuredLogging.bootstrap(process: "pull-worker")
@@ -79,6 +80,20 @@ package enum PullWorkerApplication {
                         portals: portals,
                         events: PortalEventPublisher(publisher: publisher),
                         interval: contract.pollingInterval,
+                        logger: logger
+                    )
+                )
+            )
+        }
+        if environment.variables["PULL_OFFLINE_EVENTS"]?.lowercased() != "off" {
+            services.append(
+                .init(
+                    service: OfflineEventReader(
+                        pool: pool,
+                        portals: portals,
+                        events: PortalEventPublisher(publisher: publisher),
+                        tokens: OAuthTokenRefresher(pool: pool, http: http, logger: logger),
+                        interval: .seconds(environment.integer("PULL_OFFLINE_EVENTS_INTERVAL_SECONDS") ?? 30),
                         logger: logger
                     )
                 )

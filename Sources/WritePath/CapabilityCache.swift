@@ -1,6 +1,8 @@
 import Bitrix24
 package import FleetRuntime
+import Foundation
 package import Logging
+package import PQClient
 package import SyncCore
 import Synchronization
 
@@ -28,6 +30,8 @@ package final class CapabilityCache: Sendable {
 
     private struct State {
         var entries: [String: Entry] = [:]
+        /// Keys whose shared answer proved wrong (``invalidate(_:)``): the next check asks the portal itself.
+        var distrusted: Set<String> = []
         /// Callers waiting for a check in flight, by cache key; present while the check runs.
         var waiting: [String: [CheckedContinuation<PortalCapabilities, any Error>]] = [:]
     }
@@ -41,20 +45,26 @@ package final class CapabilityCache: Sendable {
     package let matrix: [Capability]
     package let maximumAge: Duration
     private let budget: PortalRequestBudget
+    /// Where replicas share their answers (table `portal_capabilities`); nil keeps each process to itself.
+    private let pool: PQPool?
     private let logger: Logger
     private let state = Mutex(State())
 
     /// - Parameters:
     ///   - matrix: the contract's capability rows (`IntegrationContract.capabilities`).
     ///   - budget: the fleet-wide request budget every check call draws from.
+    ///   - pool: when given, an answer another replica stored less than `maximumAge` ago is used instead of asking
+    ///     the portal again.
     package init(
         matrix: [Capability],
         budget: PortalRequestBudget,
+        sharedThrough pool: PQPool? = nil,
         maximumAge: Duration = defaultMaximumAge,
         logger: Logger
     ) {
         self.matrix = matrix
         self.budget = budget
+        self.pool = pool
         self.maximumAge = maximumAge
         self.logger = logger
     }
@@ -138,7 +148,10 @@ package final class CapabilityCache: Sendable {
     /// Forgets `portal`'s answer, so the next message asks again (after a write answered `ERROR_METHOD_NOT_FOUND`).
     package func invalidate(_ portal: PortalConnection) {
         let key = Self.key(portal)
-        state.withLock { _ = $0.entries.removeValue(forKey: key) }
+        state.withLock { state in
+            state.entries.removeValue(forKey: key)
+            state.distrusted.insert(key)
+        }
     }
 
     /// The flag is part of the key: re-registering a portal with or without the bridge changes what is asked.
@@ -146,7 +159,48 @@ package final class CapabilityCache: Sendable {
         "\(portal.domain)|\(portal.registration.legacyBridge)"
     }
 
+    /// The fleet's shared answer when fresh, else a check of the portal stored for the others; replicas checking
+    /// at once take turns on an advisory lock, so only the first asks.
     private func check(_ portal: PortalConnection) async throws -> PortalCapabilities {
+        guard let pool else { return try await ask(portal) }
+        let legacy = portal.registration.legacyBridge
+        let maximumSeconds = Double(maximumAge.components.seconds)
+        // The wait polls (a waiter holds no thread of the blocking pool that the first replica's call needs).
+        return try await pool.withConnection { connection in
+            try await connection.withAdvisoryLock(named: "capabilities|" + Self.key(portal)) { connection in
+                let stored = try await connection.query(
+                    """
+                    SELECT json_build_object('scopes', scopes, 'methods', methods, 'legacyBridge', legacy_bridge)::text
+                      AS answer
+                    FROM portal_capabilities
+                    WHERE portal = \(portal.domain) AND legacy_bridge = \(legacy)
+                      AND checked_at > now() - make_interval(secs => \(maximumSeconds))
+                    """
+                )
+                let distrusted = state.withLock { $0.distrusted.remove(Self.key(portal)) != nil }
+                if !distrusted, let row = stored.first {
+                    let text = try row.decode(String.self, column: "answer")
+                    return try JSONDecoder().decode(PortalCapabilities.self, from: Data(text.utf8))
+                }
+                let capabilities = try await ask(portal)
+                let encoded = try JSONEncoder().encode(capabilities)
+                let answer = try JSONValue(parsing: Array(encoded))
+                try await connection.execute(
+                    """
+                    INSERT INTO portal_capabilities (portal, legacy_bridge, scopes, methods, checked_at)
+                    VALUES (\(portal.domain), \(legacy), \(answer["scopes"]?.compactString ?? "[]")::jsonb,
+                            \(answer["methods"]?.compactString ?? "{}")::jsonb, now())
+                    ON CONFLICT (portal, legacy_bridge)
+                    DO UPDATE SET scopes = EXCLUDED.scopes, methods = EXCLUDED.methods, checked_at = now()
+                    """
+                )
+                return capabilities
+            }
+        }
+    }
+
+    /// `scope` and `method.get` for the matrix, in one `batch` request.
+    private func ask(_ portal: PortalConnection) async throws -> PortalCapabilities {
         var names = matrix.map(\.method)
         if portal.registration.legacyBridge { names += matrix.map { PortalCapabilities.legacyName(of: $0.method) } }
         var seen = Set<String>()

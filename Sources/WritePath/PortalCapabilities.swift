@@ -2,7 +2,7 @@ package import SyncCore
 
 /// What one portal offers of seed §3's capability matrix, as `scope` and `method.get` answered
 /// (bitrix24-rest.md §9): a plain value, so the decision in ``plan(matrix:)`` is testable without a portal.
-package struct PortalCapabilities: Sendable, Equatable {
+package struct PortalCapabilities: Sendable, Equatable, Codable {
     /// The scope every CRM method needs; without it the portal cannot sync at all.
     package static let requiredScope = "crm"
 

@@ -33,6 +33,7 @@ package struct UpsertProcessor: Sendable {
     private let lookup: PortalLookup
     private let pacer: OperatingTimePacer
     private let lookAhead = LookupCache()
+    private let turns = PortalTurns()
     /// How many waiting deliveries a look-up request also answers for.
     private let lookAheadLimit = 1000
     /// How long a write sent by a worker that then died may still land on the portal (the HTTP client's total
@@ -110,8 +111,15 @@ package struct UpsertProcessor: Sendable {
         }
         try await ledger.record(superseded)
 
-        try await settlement.withItemLocks(Array(newest.values), pool: pool) { locked in
-            try await writeLocked(locked, upcoming: upcoming)
+        let latest = Array(newest.values)
+        guard let portal = latest.first?.portal else { return }
+        guard portal.limit != nil else {
+            try await settlement.withItemLocks(latest, pool: pool) { try await writeLocked($0, upcoming: upcoming) }
+            return
+        }
+        let targets = latest.map { PortalLookup.Target(item: $0.item, field: $0.mapping.erpIdField) }
+        try await turns.withTurn(portal: portal.domain, targets: targets) {
+            try await settlement.withItemLocks(latest, pool: pool) { try await writeLocked($0, upcoming: upcoming) }
         }
     }
 
@@ -324,12 +332,18 @@ package struct UpsertProcessor: Sendable {
         return ids
     }
 
-    /// The upserts waiting behind this batch for the same portal whose items are not answered for yet, read
-    /// cheaply (no validation: a wrong guess only costs a look-up value).
+    /// The upserts waiting behind this batch for the same portal whose items are not answered for yet, the next
+    /// to be written first: those of the lanes waiting for their turn on the portal, then the buffer's in arrival
+    /// order. Read cheaply (no validation: a wrong guess only costs a look-up value).
     private func aheadTargets(_ upcoming: UpcomingDeliveries, on portal: PortalConnection) async
         -> [PortalLookup.Target]
     {
-        var targets = Set<PortalLookup.Target>()
+        var targets: [PortalLookup.Target] = []
+        var seen = Set<PortalLookup.Target>()
+        for target in turns.waitingTargets(portal: portal.domain)
+        where !lookAhead.contains(target.item) && seen.insert(target).inserted {
+            targets.append(target)
+        }
         for delivery in await upcoming.peek(limit: lookAheadLimit) {
             guard let document = try? JSONValue(parsing: delivery.body),
                 document["portal"]?.stringValue == portal.domain, document["op"]?.stringValue == "upsert",
@@ -337,7 +351,8 @@ package struct UpsertProcessor: Sendable {
                 let entityTypeId = portal.entityTypeId(for: entity), let mapping = contract.entity(named: entity)
             else { continue }
             let item = ItemLedger.ItemKey(portal: portal.domain, entityTypeId: entityTypeId, originId: originId)
-            if !lookAhead.contains(item) { targets.insert(PortalLookup.Target(item: item, field: mapping.erpIdField)) }
+            let target = PortalLookup.Target(item: item, field: mapping.erpIdField)
+            if !lookAhead.contains(item), seen.insert(target).inserted { targets.append(target) }
         }
         // Items the map knows need no look-up; asking for them anyway would fill the answer's page with them and
         // leave it inconclusive for the new ones.

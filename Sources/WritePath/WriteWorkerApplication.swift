@@ -20,7 +20,8 @@ import UnixSignals
 /// - `WORKER_IN_FLIGHT_WINDOW_MS`: how long a dead worker's write may still land; default the HTTP total timeout;
 /// - `SYNC_OPERATING_BUDGET_SECONDS`: a portal method's operating-time budget per 10 minutes, default 480;
 /// - `SYNC_CONTROL_INTERVAL_MS`: how often the fleet-wide pause/trip switch is read, default 1000;
-/// - `SYNC_ROLLBACK_CHECK_MS`: how often the rollback trigger evaluates its window, default 5000;
+/// - `SYNC_ROLLBACK_CHECK_MS`: how often the rollback trigger evaluates its window, default 5000; 0 leaves the
+///   evaluation to other replicas (this one still obeys a trip);
 /// - `METRICS_PORT`: serve Prometheus text on `GET /metrics` at this port (unset or 0: no listener), see
 ///   ``FleetMetricsServer``;
 /// - `WORKER_SHUTDOWN_SECONDS`: the longest a graceful stop may take before what remains is cancelled, default 20.
@@ -98,15 +99,28 @@ package enum WriteWorkerApplication {
             ),
             process: process
         )
-        let rollback = RollbackMonitor(
-            policy: contract.rollback,
-            pool: pool,
-            interval: .milliseconds(environment.integer("SYNC_ROLLBACK_CHECK_MS") ?? 5000),
-            logger: logger
-        )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: consumer), .init(service: rollback),
+            .init(service: consumer),
+            .init(
+                service: StartupCapabilityCheck(
+                    contract: contract,
+                    pool: pool,
+                    directory: PortalDirectory(pool: pool, http: http),
+                    logger: logger
+                ),
+                successTerminationBehavior: .ignore
+            ),
         ]
+        let rollbackCheck = environment.integer("SYNC_ROLLBACK_CHECK_MS") ?? 5000
+        if rollbackCheck > 0 {
+            let rollback = RollbackMonitor(
+                policy: contract.rollback,
+                pool: pool,
+                interval: .milliseconds(rollbackCheck),
+                logger: logger
+            )
+            services.append(.init(service: rollback))
+        }
         if let metrics = FleetMetricsServer.fromEnvironment(environment, logger: logger) {
             services.append(.init(service: metrics))
         }
@@ -143,6 +157,7 @@ package enum WriteWorkerApplication {
             capabilities: CapabilityCache(
                 matrix: contract.capabilities,
                 budget: PortalRequestBudget(pool: pool),
+                sharedThrough: pool,
                 logger: logger
             ),
             operation: role == .upsert ? .upsert : .delete

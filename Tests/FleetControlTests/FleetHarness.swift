@@ -148,7 +148,8 @@ final class FleetHarness: Sendable {
         return domain
     }
 
-    /// Publishes `count` deal upserts `D-<first>` … as the ERP does, with a trace id each; returns their message ids.
+    /// Publishes `count` deal upserts `D-<first>` … as the ERP does, with a publish timestamp and a trace id each;
+    /// returns their message ids.
     @discardableResult
     func publishDeals(portal: String, count: Int, first: Int = 1) async throws -> [String] {
         var messageIDs: [String] = []
@@ -164,7 +165,7 @@ final class FleetHarness: Sendable {
             )
             var properties = AMQPProperties(contentType: "application/json", messageID: change.messageId)
             properties.timestamp = Date()
-            properties.headers[MessageHeaders.traceID] = .string("trace-\(change.messageId)")
+            properties.headers[MessageHeaders.traceID] = .string(Self.traceID(ofMessage: change.messageId))
             try await publisher.publish(
                 change.jsonValue.compactBytes,
                 exchange: "erp.changes",
@@ -175,6 +176,12 @@ final class FleetHarness: Sendable {
             messageIDs.append(change.messageId)
         }
         return messageIDs
+    }
+
+    /// The W3C trace id the ERP sends with a message: its id's hex digits reversed, so that a trace id found in
+    /// the ledger can only have come from the header (the workers fall back to the message id's own digits).
+    static func traceID(ofMessage messageID: String) -> String {
+        String(messageID.filter { $0 != "-" }.reversed())
     }
 
     // MARK: workers
@@ -207,7 +214,9 @@ final class FleetHarness: Sendable {
                     deadLetterQueue: topology.deadLetterQueue(of: work.name),
                     publisher: publisher
                 ),
-                logger: logger
+                logger: logger,
+                // A write cut off mid-flight is waited for this long before its item is looked up again.
+                inFlightWindow: .milliseconds(1500)
             )
             let consumer = BatchingConsumer(
                 settings: BatchingConsumer.Settings(
@@ -280,6 +289,21 @@ final class FleetHarness: Sendable {
             """
         )
         return Set(try rows.compactMap { try $0.decode(String?.self, column: "message_id") })
+    }
+
+    /// Ledger rows of `portal` by status and error code, for a failure's message: what the unsettled changes wait on.
+    func ledgerSummary(portal: String) async throws -> String {
+        let rows = try await pool.query(
+            """
+            SELECT status, coalesce(error_code, '-') AS error_code, count(*) AS n FROM sync_ledger
+            WHERE portal = \(portal) GROUP BY 1, 2 ORDER BY 1, 2
+            """
+        )
+        return try rows.map { row in
+            "\(try row.decode(String.self, column: "status"))/\(try row.decode(String.self, column: "error_code")): "
+                + "\(try row.decode(Int.self, column: "n"))"
+        }
+        .joined(separator: ", ")
     }
 
     /// The upsert work queue, its dead-letter queue and every retry delay queue.

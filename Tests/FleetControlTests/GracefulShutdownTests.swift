@@ -16,17 +16,9 @@ struct GracefulShutdownTests {
     func sigtermDuringBurstLosesNothing() async throws {
         try await FleetHarness.run { harness in
             let portal = try await harness.makePortal()
-            harness.simulator.slowDown(portal, milliseconds: 40)
-            let workers = try WorkerProcesses(
-                executableName: "upsert-worker",
-                environment: [
-                    "AMQP_URL": harness.services.amqpURL,
-                    "DATABASE_URL": harness.services.databaseURL,
-                    "LOG_LEVEL": "info", "WORKER_BATCH_SIZE": "10", "WORKER_LANES": "2",
-                    "WORKER_SHUTDOWN_SECONDS": "15",
-                    "SYNC_SCHEMAS_DIR": FleetHarness.schemasFolder.path,
-                ]
-            )
+            // Slow enough that the burst outlasts the first settled changes by seconds, even on a busy machine.
+            harness.simulator.slowDown(portal, milliseconds: 400)
+            let workers = try Self.workers(harness)
             do {
                 try await Self.runScenario(portal: portal, workers: workers, harness: harness)
             } catch {
@@ -37,12 +29,74 @@ struct GracefulShutdownTests {
         }
     }
 
+    @Test("a rolling restart of every replica under a steady publish loses and duplicates nothing")
+    func rollingRestartUnderLoad() async throws {
+        try await FleetHarness.run { harness in
+            let portal = try await harness.makePortal()
+            harness.simulator.slowDown(portal, milliseconds: 20)
+            let workers = try Self.workers(harness)
+            do {
+                for _ in 0..<2 { try workers.start() }
+                let published = try await withThrowingTaskGroup(of: [String].self) { tasks in
+                    tasks.addTask {
+                        // 600 changes in waves of 30 every 100 ms while the replicas are replaced one by one.
+                        var messageIDs: [String] = []
+                        for wave in 0..<20 {
+                            messageIDs += try await harness.publishDeals(
+                                portal: portal,
+                                count: 30,
+                                first: wave * 30 + 1
+                            )
+                            try await Task.sleep(for: .milliseconds(100))
+                        }
+                        return messageIDs
+                    }
+                    tasks.addTask {
+                        var exits: [Int32] = []
+                        for _ in 0..<4 {
+                            try await Task.sleep(for: .milliseconds(400))
+                            try workers.start()
+                            if let exit = try await workers.stopOldest() { exits.append(exit) }
+                        }
+                        #expect(exits == [0, 0, 0, 0], "a replica did not exit 0 on SIGTERM: \(exits)")
+                        return []
+                    }
+                    return try await tasks.reduce(into: []) { $0 += $1 }
+                }
+                #expect(published.count == 600)
+                try await harness.eventually("every change is settled", timeout: .seconds(90)) {
+                    try await harness.settledMessages(portal: portal) == Set(published)
+                }
+                #expect(try await workers.stopAll() == [0, 0])
+                let origins = harness.simulator.dealOrigins(on: portal)
+                #expect(origins.count == 600 && Set(origins).count == 600, "deals on the portal: \(origins.count)")
+            } catch {
+                workers.killAll()
+                Issue.record("worker logs are in \(workers.logFolder.path)")
+                throw error
+            }
+        }
+    }
+
+    static func workers(_ harness: FleetHarness) throws -> WorkerProcesses {
+        try WorkerProcesses(
+            executableName: "upsert-worker",
+            environment: [
+                "AMQP_URL": harness.services.amqpURL,
+                "DATABASE_URL": harness.services.databaseURL,
+                "LOG_LEVEL": "info", "WORKER_BATCH_SIZE": "10", "WORKER_LANES": "2",
+                "WORKER_SHUTDOWN_SECONDS": "15",
+                "SYNC_SCHEMAS_DIR": FleetHarness.schemasFolder.path,
+            ]
+        )
+    }
+
     private static func runScenario(portal: String, workers: WorkerProcesses, harness: FleetHarness) async throws {
         let queue = harness.upsertQueues.work
         for _ in 0..<2 { try workers.start() }
         let published = Set(try await harness.publishDeals(portal: portal, count: burst))
         try await harness.eventually("the workers are under way") {
-            try await harness.settledMessages(portal: portal).count >= 40
+            try await harness.settledMessages(portal: portal).count >= 20
         }
         let stoppingAt = ContinuousClock.now
         let exits = try await workers.stopAll(timeout: .seconds(20))
@@ -66,7 +120,8 @@ struct GracefulShutdownTests {
         try await harness.eventually("every change is settled", timeout: .seconds(90)) {
             try await harness.settledMessages(portal: portal) == published
         }
-        #expect(try await workers.stopAll() == [0, 0])
+        let finalExits = try await workers.stopAll()
+        #expect(finalExits == [0, 0], "a worker did not exit 0 on SIGTERM: \(finalExits)")
         let origins = harness.simulator.dealOrigins(on: portal)
         #expect(origins.count == burst && Set(origins).count == burst, "deals on the portal: \(origins.count)")
     }

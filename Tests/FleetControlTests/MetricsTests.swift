@@ -34,8 +34,13 @@ struct MetricsTests {
                 harness.simulator.failWrites(on: portal, probability: 0.3)
                 try await harness.withUpsertWorkers(batchSize: 5) {
                     try await harness.publishDeals(portal: portal, count: 40)
-                    try await harness.eventually("the 40 changes are settled", timeout: .seconds(60)) {
-                        try await harness.settledMessages(portal: portal).count == 40
+                    do {
+                        try await harness.eventually("the 40 changes are settled", timeout: .seconds(60)) {
+                            try await harness.settledMessages(portal: portal).count == 40
+                        }
+                    } catch {
+                        Issue.record("ledger: \(try await harness.ledgerSummary(portal: portal))")
+                        throw error
                     }
                 }
                 let after = try await Self.scrape(url, http: harness.http)
@@ -52,6 +57,45 @@ struct MetricsTests {
                 #expect(after.text.contains("sync_portal_call_seconds_bucket"))
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
+            }
+        }
+    }
+
+    @Test("upsert-worker serves /metrics on METRICS_PORT, and its counters match the messages it acknowledged")
+    func workerExecutableServesMetrics() async throws {
+        try await FleetHarness.run { harness in
+            let portal = try await harness.makePortal()
+            var port = Int.random(in: 20_000...40_000)
+            while TestEnvironment.canConnect(host: "127.0.0.1", port: port) { port = Int.random(in: 20_000...40_000) }
+            let workers = try WorkerProcesses(
+                executableName: "upsert-worker",
+                environment: [
+                    "AMQP_URL": harness.services.amqpURL, "DATABASE_URL": harness.services.databaseURL,
+                    "LOG_LEVEL": "info", "METRICS_PORT": "\(port)", "METRICS_HOST": "127.0.0.1",
+                    "SYNC_SCHEMAS_DIR": FleetHarness.schemasFolder.path,
+                ]
+            )
+            do {
+                try workers.start()
+                try await harness.publishDeals(portal: portal, count: 20)
+                try await harness.eventually("the 20 changes are settled") {
+                    try await harness.settledMessages(portal: portal).count == 20
+                }
+                // The acknowledgement follows the ledger commit: poll the scrape until it shows all 20.
+                let url = "http://127.0.0.1:\(port)/metrics"
+                let acked = #"sync_messages_total{operation="upsert",outcome="acked"}"#
+                try await harness.eventually("the worker's scrape counts 20 acknowledged messages") {
+                    guard let scrape = try? await Self.scrape(url, http: harness.http) else { return false }
+                    return scrape.value(acked) == 20
+                }
+                let scrape = try await Self.scrape(url, http: harness.http)
+                #expect(scrape.value(#"sync_end_to_end_seconds_count{operation="upsert"}"#) == 20)
+                #expect(scrape.value(#"sync_portal_calls_total{method="batch",outcome="ok"}"#) >= 1)
+                #expect(try await workers.stopAll() == [0])
+            } catch {
+                workers.killAll()
+                Issue.record("worker logs are in \(workers.logFolder.path)")
+                throw error
             }
         }
     }

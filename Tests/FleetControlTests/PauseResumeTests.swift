@@ -9,19 +9,19 @@ import Testing
 /// none back unacknowledged, and subscribe again on resume.
 @Suite("Pause and resume", .timeLimit(.minutes(3)))
 struct PauseResumeTests {
-    static let burst = 600
+    static let burst = 1000
 
     @Test("pause during a burst stops intake within 5 s, holds nothing, and resume finishes every change once")
     func pauseStopsIntakeAndResumeRestartsIt() async throws {
         try await FleetHarness.run { harness in
             let portal = try await harness.makePortal()
-            // Each portal call takes 40 ms, so the burst lasts long enough to pause in the middle of it.
-            harness.simulator.slowDown(portal, milliseconds: 40)
+            // Each portal call takes 100 ms, so the burst lasts long enough to pause in the middle of it.
+            harness.simulator.slowDown(portal, milliseconds: 100)
             let queue = harness.upsertQueues.work
             try await harness.withUpsertWorkers(count: 2, lanes: 2, batchSize: 10) {
                 let published = Set(try await harness.publishDeals(portal: portal, count: Self.burst))
                 try await harness.eventually("the workers are under way") {
-                    try await harness.settledMessages(portal: portal).count >= 40
+                    try await harness.settledMessages(portal: portal).count >= 20
                 }
 
                 let pausedAt = ContinuousClock.now

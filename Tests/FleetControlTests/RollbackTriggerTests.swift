@@ -61,8 +61,18 @@ struct RollbackTriggerTests {
                 // The operator fixes the portal and resumes: the old failures no longer count.
                 harness.simulator.clearFaults(on: portal)
                 try await harness.control.resume(by: "rollback-test")
-                try await harness.eventually("every change is settled after resume", timeout: .seconds(90)) {
-                    try await harness.settledMessages(portal: portal).union(dead) == published
+                do {
+                    try await harness.eventually("every change is settled after resume", timeout: .seconds(90)) {
+                        try await harness.settledMessages(portal: portal).union(dead) == published
+                    }
+                } catch {
+                    let queued = try await harness.state(of: queues.work)
+                    let ledger = try await harness.ledgerSummary(portal: portal)
+                    let control = try await harness.control.state().summary
+                    Issue.record(
+                        "ledger: \(ledger); queued \(queued.messageCount), consumers \(queued.consumerCount); \(control)"
+                    )
+                    throw error
                 }
                 #expect(try await harness.control.state().tripped == false, "the fleet tripped again after resume")
             }

@@ -1,6 +1,7 @@
 import AMQPClient
 import FleetRuntime
 import Foundation
+import PQClient
 import Synchronization
 import TestSupport
 import Testing
@@ -56,6 +57,12 @@ struct StatusCommandTests {
                     try await harness.settledMessages(portal: portal).count == 25
                 }
             }
+            // The ERP's trace id travelled with each message into its ledger row.
+            let traced = try await harness.pool.query(
+                "SELECT count(*) AS n FROM sync_ledger WHERE portal = \(portal) AND trace_id = reverse(replace(message_id, '-', ''))"
+            )
+            #expect(try traced.first?.decode(Int.self, column: "n") == 25)
+
             let after = try await syncctl.run(["status", "--json", "--check"])
             #expect(after.status == 0, "status --check of a running fleet exited \(after.status): \(after.errors)")
             let final = try JSONDecoder().decode(FleetStatus.self, from: Data(after.output.utf8))

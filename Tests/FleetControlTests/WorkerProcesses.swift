@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import TestSupport
 
-/// Real worker executables run as child processes, so that a test can SIGKILL one mid-batch as a crash would.
+/// Real worker executables run as child processes, so that a test can stop one with SIGTERM as an operator would.
 ///
 /// Each child inherits the test's environment plus the given overrides, runs from the repository root, and writes
 /// its output to a log file of its own in ``logFolder`` (read it when a test fails). A child still running when the
@@ -123,6 +123,24 @@ final class WorkerProcesses: Sendable {
             )
         }
         return statuses
+    }
+
+    /// SIGTERMs the oldest running child and waits up to `timeout` for it; returns its exit status (negated signal
+    /// number when it had to be killed), or nil when none was running.
+    func stopOldest(timeout: Duration = .seconds(20)) async throws -> Int32? {
+        let oldest = running.withLock { processes -> Process? in
+            processes.removeAll { !$0.isRunning }
+            return processes.isEmpty ? nil : processes.removeFirst()
+        }
+        guard let oldest else { return nil }
+        kill(oldest.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + timeout
+        while oldest.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        if oldest.isRunning { kill(oldest.processIdentifier, SIGKILL) }
+        try await waitForExit(of: oldest, within: .seconds(10))
+        return oldest.terminationReason == .exit ? oldest.terminationStatus : -oldest.terminationStatus
     }
 
     /// SIGKILLs every child without waiting; for cleanup after a failure.

@@ -20,25 +20,27 @@ extension OperatorCommandsIntegration {
             var operation: String
         }
 
-        static let letters: [Letter] = (0..<12).map { number in
-            Letter(
-                id: "dead-\(number)",
-                queue: "sync.upsert.dead",
-                portal: number % 2 == 0 ? "a.test" : "b.test",
-                originId: "D-\(number % 4)",
-                code: number % 3 == 0 ? "schema" : "QUERY_LIMIT_EXCEEDED",
-                operation: "upsert"
-            )
-        } + (0..<3).map { number in
-            Letter(
-                id: "dead-delete-\(number)",
-                queue: "sync.delete.dead",
-                portal: "a.test",
-                originId: "D-\(number)",
-                code: "ACCESS_DENIED",
-                operation: "delete"
-            )
-        }
+        static let letters: [Letter] =
+            (0..<12).map { number in
+                Letter(
+                    id: "dead-\(number)",
+                    queue: "sync.upsert.dead",
+                    portal: number % 2 == 0 ? "a.test" : "b.test",
+                    originId: "D-\(number % 4)",
+                    code: number % 3 == 0 ? "schema" : "QUERY_LIMIT_EXCEEDED",
+                    operation: "upsert"
+                )
+            }
+            + (0..<3).map { number in
+                Letter(
+                    id: "dead-delete-\(number)",
+                    queue: "sync.delete.dead",
+                    portal: "a.test",
+                    originId: "D-\(number)",
+                    code: "ACCESS_DENIED",
+                    operation: "delete"
+                )
+            }
 
         static func seed(_ fixture: OperatorFixture) async throws {
             for letter in letters {
@@ -67,7 +69,9 @@ extension OperatorCommandsIntegration {
             return try fixture.decode([DeadLetter].self, from: outcome)
         }
 
-        @Test("dead list selects by portal, operation, origin id, error code and limit, and leaves every queue as it was")
+        @Test(
+            "dead list selects by portal, operation, origin id, error code and limit, and leaves every queue as it was"
+        )
         func listSelectsAndLeavesTheRest() async throws {
             try await OperatorFixture.run { fixture in
                 try await Self.seed(fixture)
@@ -107,6 +111,52 @@ extension OperatorCommandsIntegration {
                 #expect(shown.errorCode == "QUERY_LIMIT_EXCEEDED")
                 #expect(shown.body?["originId"]?.stringValue == "D-1")
                 #expect(try await fixture.syncctl("dead", "show", "no-such-message").status == 3)
+            }
+        }
+
+        @Test("dead replay republishes only the selected letters, attempt count reset and trace id kept")
+        func replayMovesOnlySelected() async throws {
+            try await OperatorFixture.run { fixture in
+                try await Self.seed(fixture)
+                let replay = try fixture.decode(
+                    DrainReport.self,
+                    from: try await fixture.syncctl(
+                        "dead",
+                        "replay",
+                        "--portal",
+                        "a.test",
+                        "--error-code",
+                        "schema",
+                        "--json"
+                    )
+                )
+                let picked = Self.letters.filter { $0.portal == "a.test" && $0.code == "schema" }
+                #expect(replay.moved == picked.count)
+                let republished = try await fixture.browse("sync.upsert")
+                #expect(republished.map(\.properties.messageID) == picked.map(\.id))
+                for message in republished {
+                    let headers = message.properties.headers
+                    #expect(headers[MessageHeaders.attempt] == nil, "the attempt count starts afresh")
+                    #expect(headers[MessageHeaders.errorCode] == nil)
+                    #expect(headers[MessageHeaders.deadLetteredAt] == nil)
+                    #expect(
+                        headers[MessageHeaders.traceID]?.stringValue == "trace-\(message.properties.messageID ?? "")"
+                    )
+                }
+                let left = Self.letters.filter { $0.operation == "upsert" && !picked.map(\.id).contains($0.id) }
+                #expect(
+                    try await fixture.messageIDs(in: "sync.upsert.dead") == left.map(\.id),
+                    "the rest stay, in order"
+                )
+                #expect(try await fixture.depth("sync.delete.dead") == 3)
+
+                let limited = try fixture.decode(
+                    DrainReport.self,
+                    from: try await fixture.syncctl("dead", "replay", "--operation", "upsert", "--limit", "2", "--json")
+                )
+                #expect(limited.moved == 2)
+                #expect(try await fixture.depth("sync.upsert.dead") == left.count - 2)
+                #expect(try await fixture.depth("sync.delete.dead") == 3, "--operation upsert leaves deletes alone")
             }
         }
 

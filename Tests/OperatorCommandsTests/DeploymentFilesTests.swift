@@ -41,8 +41,11 @@ struct DeploymentFilesTests {
             ("compose.yaml", "stop_grace_period: 45s", "stop_grace_period: 10s", "stop_grace_period"),
             ("compose.yaml", "services:", "services: [", "compose.yaml"),
             ("kubernetes/keda.yaml", "queueName: sync.pull", "queueName: sync.pul", "sync.pul"),
-            ("kubernetes/upsert-worker.yaml", "terminationGracePeriodSeconds: 45", "terminationGracePeriodSeconds: 5",
-             "terminationGracePeriodSeconds"),
+            (
+                "kubernetes/upsert-worker.yaml", "terminationGracePeriodSeconds: 45",
+                "terminationGracePeriodSeconds: 5",
+                "terminationGracePeriodSeconds"
+            ),
             ("kubernetes/delete-worker.yaml", "  replicas: 1", "  replicas: 1\n bad-indent: [", "delete-worker.yaml"),
         ]
     )

@@ -120,7 +120,9 @@ extension OperatorCommandsIntegration {
                 }
                 #expect(retried.count == 40)
                 #expect(retried.allSatisfy { MessageHeaders.attempt(of: $0.properties) == 2 }, "attempt count kept")
-                #expect(retried.allSatisfy { $0.properties.headers[MessageHeaders.traceID]?.stringValue == "trace-retry" })
+                #expect(
+                    retried.allSatisfy { $0.properties.headers[MessageHeaders.traceID]?.stringValue == "trace-retry" }
+                )
 
                 let replay = try fixture.decode(
                     DrainReport.self,
@@ -177,6 +179,30 @@ extension OperatorCommandsIntegration {
                     "SELECT count(*) AS n FROM queue_moves WHERE state = 'publishing'"
                 ).first?.decode(Int.self, column: "n")
                 #expect(open == 0)
+            }
+        }
+
+        @Test("a replay from hold killed right after a confirm and run again puts every message back once")
+        func interruptedReplayIsExact() async throws {
+            try await OperatorFixture.run { fixture in
+                let expected = try await Self.seed(fixture, 1200, into: "sync.delete.hold", prefix: "back")
+                let crashed = try await fixture.syncctl(
+                    "replay",
+                    "--from",
+                    "hold",
+                    environment: ["SYNC_MOVE_CRASH_AFTER": "250"]
+                )
+                #expect(crashed.status == -SIGKILL)
+                #expect(try await fixture.depth("sync.delete") >= 250)
+                let rerun = try fixture.decode(
+                    DrainReport.self,
+                    from: try await fixture.syncctl("replay", "--from", "hold", "--json")
+                )
+                #expect(rerun.moves.contains { $0.recovered > 0 }, "the rerun found the unconfirmed copies in place")
+                let back = try await fixture.messageIDs(in: "sync.delete")
+                #expect(back.count == expected.count, "replayed \(back.count) of \(expected.count)")
+                #expect(Set(back) == Set(expected))
+                #expect(try await fixture.depth("sync.delete.hold") == 0)
             }
         }
     }

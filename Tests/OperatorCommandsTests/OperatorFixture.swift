@@ -67,7 +67,12 @@ final class OperatorFixture: Sendable {
                 try JSONEncoder().encode(contract).write(to: file)
                 environment["SYNC_CONTRACT"] = file.path
             }
-            let topology = try TopologyDefinition.load(from: root.appendingPathComponent("infra/rabbitmq/topology.json"))
+            defer {
+                if let file = environment["SYNC_CONTRACT"] { try? FileManager.default.removeItem(atPath: file) }
+            }
+            let topology = try TopologyDefinition.load(
+                from: root.appendingPathComponent("infra/rabbitmq/topology.json")
+            )
             let plan = try TopologyPlan(definition: topology, contract: contract)
             let logger = Logger(label: "operator-commands-tests", factory: { _ in SwiftLogNoOpLogHandler() })
             let pool = PQPool(configuration: try PQConfiguration(url: services.databaseURL), maxConnections: 4)

@@ -105,6 +105,11 @@ final class SimulatedPortals: Sendable {
         }
     }
 
+    /// The secret code of `domain`'s inbound webhook (to check that nothing prints it).
+    func webhookCode(_ domain: String) -> String {
+        portal(domain).update { $0.configuration.webhookCode }
+    }
+
     /// Makes `batch` requests to `domain` fail with HTTP 503 `QUERY_LIMIT_EXCEEDED`: with `probability`, or every
     /// time; `count` limits how many are hit (nil: no limit).
     /// `firstAlways` requests fail before the others are drawn at `probability`, so that a test of retries always

@@ -16,8 +16,13 @@ struct GatewayTests {
             let portal = try await harness.makePortal()
             func body(token: String?, memberID: String? = nil, domain: String? = nil, id: Int64 = 5) -> [UInt8] {
                 EventForm.body(
-                    event: "ONCRMDEALUPDATE", id: id, ts: 1_780_000_000, domain: domain ?? portal.domain,
-                    memberID: memberID ?? portal.memberID, applicationToken: token, accessToken: "user-token"
+                    event: "ONCRMDEALUPDATE",
+                    id: id,
+                    ts: 1_780_000_000,
+                    domain: domain ?? portal.domain,
+                    memberID: memberID ?? portal.memberID,
+                    applicationToken: token,
+                    accessToken: "user-token"
                 )
             }
             let wrongToken = String(portal.applicationToken.reversed())
@@ -32,8 +37,14 @@ struct GatewayTests {
             )
             #expect(try await harness.post("/hooks/crm/deal-update", Array("event=%ZZ&x".utf8)) == 400)
             #expect(
-                try await harness.post("/hooks/crm/deal-update", body(token: portal.applicationToken) + [UInt8](
-                    repeating: UInt8(ascii: "a"), count: 20_000)) == 413
+                try await harness.post(
+                    "/hooks/crm/deal-update",
+                    body(token: portal.applicationToken)
+                        + [UInt8](
+                            repeating: UInt8(ascii: "a"),
+                            count: 20_000
+                        )
+                ) == 413
             )
             #expect(harness.metrics.value(.refused) == 6)
             try await Task.sleep(for: .milliseconds(300))
@@ -49,6 +60,10 @@ struct GatewayTests {
             #expect(message["id"]?.integerValue == 5)
             #expect(message["action"]?.stringValue == "update")
             #expect(queued[0].routingKey == "deal.update")
+            let schema = try JSONSchemaValidator.load(
+                from: TestEnvironmentPaths.schemas.appendingPathComponent("b24.event.v1.schema.json")
+            )
+            #expect(schema.validate(bytes: queued[0].body).isEmpty, "the queued message breaks b24.event.v1")
             let security = harness.logs.lines.filter { $0.contains("security: event refused") }
             #expect(security.count == 4, "one security line per token or portal refusal")
             #expect(!harness.logs.lines.contains { $0.contains(portal.applicationToken) || $0.contains(wrongToken) })
@@ -60,8 +75,13 @@ struct GatewayTests {
         try await PortalSideHarness.run { harness in
             let portal = try await harness.makePortal()
             let body = EventForm.body(
-                event: "ONCRMDEALUPDATE", id: 42, ts: 1_780_000_100, domain: portal.domain,
-                memberID: portal.memberID, applicationToken: portal.applicationToken, accessToken: "user-token"
+                event: "ONCRMDEALUPDATE",
+                id: 42,
+                ts: 1_780_000_100,
+                domain: portal.domain,
+                memberID: portal.memberID,
+                applicationToken: portal.applicationToken,
+                accessToken: "user-token"
             )
             for _ in 0..<3 { #expect(try await harness.post("/hooks/crm/deal-update", body) == 200) }
             try await harness.eventually("one message in sync.pull") { try await harness.depth("sync.pull") == 1 }
@@ -84,11 +104,15 @@ struct GatewayTests {
                         try await PortalSideSimulator.deliver(
                             url: harness.gatewayURL + "/hooks/crm/deal-add",
                             formBody:
-                            EventForm.body(
-                                event: "ONCRMDEALADD", id: Int64(1000 + index), ts: 1_780_000_000,
-                                domain: portal.domain, memberID: portal.memberID,
-                                applicationToken: portal.applicationToken, accessToken: "user-token"
-                            )
+                                EventForm.body(
+                                    event: "ONCRMDEALADD",
+                                    id: Int64(1000 + index),
+                                    ts: 1_780_000_000,
+                                    domain: portal.domain,
+                                    memberID: portal.memberID,
+                                    applicationToken: portal.applicationToken,
+                                    accessToken: "user-token"
+                                )
                         )
                     }
                 }
@@ -132,13 +156,19 @@ struct GatewayTests {
                 ]
                 return Array(Bitrix24QueryEncoding.queryString(form).utf8)
             }
-            #expect(try await harness.post("/hooks/app/install", install(stranger, token: stranger.applicationToken)) == 403)
-            #expect(try await harness.post("/hooks/app/install", install(portal, token: portal.applicationToken)) == 200)
+            #expect(
+                try await harness.post("/hooks/app/install", install(stranger, token: stranger.applicationToken)) == 403
+            )
+            #expect(
+                try await harness.post("/hooks/app/install", install(portal, token: portal.applicationToken)) == 200
+            )
             let stored = try await PortalRegistry(pool: harness.pool).find(domain: portal.domain)
             #expect(stored?.applicationToken == portal.applicationToken)
             // A later install (an app update) must carry the same token.
             #expect(try await harness.post("/hooks/app/install", install(portal, token: "forged-token-123")) == 403)
-            #expect(try await harness.post("/hooks/app/install", install(portal, token: portal.applicationToken)) == 200)
+            #expect(
+                try await harness.post("/hooks/app/install", install(portal, token: portal.applicationToken)) == 200
+            )
 
             let uninstall: (String) -> [UInt8] = { token in
                 Array(

@@ -34,12 +34,25 @@ final class PortalSideHarness: Sendable {
     let gatewayURL: String
     let metrics: GatewayMetrics
     let outcomesQueue: String
+    /// Every `b24.changes` message taken from ``outcomesQueue`` so far.
+    let collectedOutcomes = Mutex<[B24Change]>([])
 
     private init(
-        logger: Logger, logs: LogLineRecorder, contract: IntegrationContract, topology: TopologyDefinition,
-        plan: TopologyPlan, amqp: AMQPConfiguration, databaseURL: String, pool: PQPool, http: CurlHTTPClient,
-        publisher: AMQPPublisher, admin: AMQPConnection, portals: PortalSideSimulator, gatewayURL: String,
-        metrics: GatewayMetrics, outcomesQueue: String
+        logger: Logger,
+        logs: LogLineRecorder,
+        contract: IntegrationContract,
+        topology: TopologyDefinition,
+        plan: TopologyPlan,
+        amqp: AMQPConfiguration,
+        databaseURL: String,
+        pool: PQPool,
+        http: CurlHTTPClient,
+        publisher: AMQPPublisher,
+        admin: AMQPConnection,
+        portals: PortalSideSimulator,
+        gatewayURL: String,
+        metrics: GatewayMetrics,
+        outcomesQueue: String
     ) {
         self.logger = logger
         self.logs = logs
@@ -86,8 +99,11 @@ final class PortalSideHarness: Sendable {
                 http.shutdown()
             }
             let admin = try await AMQPConnection.connect(configuration: amqp)
-            _ = try await FleetSetup(plan: try TopologyPlan(definition: topology, contract: realContract), logger: logger)
-                .run(pool: pool, migrations: schemas.appendingPathComponent("sql"), broker: admin)
+            _ = try await FleetSetup(
+                plan: try TopologyPlan(definition: topology, contract: realContract),
+                logger: logger
+            )
+            .run(pool: pool, migrations: schemas.appendingPathComponent("sql"), broker: admin)
             try await FleetSetup(plan: plan, logger: logger).declare(on: admin)
             let outcomesQueue = "test.portalside.outcomes"
             try await admin.declareQueue(outcomesQueue, durable: false, autoDelete: false)
@@ -118,10 +134,21 @@ final class PortalSideHarness: Sendable {
                         var port = 0
                         for await announced in ports { port = announced }
                         let harness = PortalSideHarness(
-                            logger: logger, logs: logs, contract: contract, topology: topology, plan: plan,
-                            amqp: amqp, databaseURL: services.databaseURL, pool: pool, http: http,
-                            publisher: publisher, admin: admin, portals: portals,
-                            gatewayURL: "http://127.0.0.1:\(port)", metrics: metrics, outcomesQueue: outcomesQueue
+                            logger: logger,
+                            logs: logs,
+                            contract: contract,
+                            topology: topology,
+                            plan: plan,
+                            amqp: amqp,
+                            databaseURL: services.databaseURL,
+                            pool: pool,
+                            http: http,
+                            publisher: publisher,
+                            admin: admin,
+                            portals: portals,
+                            gatewayURL: "http://127.0.0.1:\(port)",
+                            metrics: metrics,
+                            outcomesQueue: outcomesQueue
                         )
                         do {
                             try await body(harness)

@@ -33,8 +33,12 @@ final class PortalSideSimulator: Sendable {
         _ body: @Sendable (PortalSideSimulator) async throws -> Result
     ) async throws -> Result {
         let simulator = PortalSimulator(
-            configuration: SimulatorConfiguration(portals: [], publicBaseURL: "http://127.0.0.1", faults: [],
-                logger: logger)
+            configuration: SimulatorConfiguration(
+                portals: [],
+                publicBaseURL: "http://127.0.0.1",
+                faults: [],
+                logger: logger
+            )
         )
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let application = simulator.makeApplication(
@@ -143,6 +147,16 @@ final class PortalSideSimulator: Sendable {
         return item["updatedTime"]?.stringValue ?? ""
     }
 
+    /// A person deletes a deal in the portal's UI (fires the delete event).
+    func userDelete(_ domain: String, id: Int) throws {
+        let now = simulator.clock.now()
+        let portal = portal(domain)
+        try portal.withState { state throws(PortalError) in
+            try state.deleteItem(entityTypeId: 2, id: id, origin: .user(userId: 7), now: now)
+        }
+        simulator.dispatchEffects(of: portal)
+    }
+
     /// A robot: when a deal enters `stageId`, assign it to `userID` after `delayMilliseconds`.
     func addRobot(_ domain: String, stageId: String, assignTo userID: Int, delayMilliseconds: Int) {
         portal(domain).update {
@@ -168,6 +182,11 @@ final class PortalSideSimulator: Sendable {
     /// Calls made to `domain`, by method (batch commands included).
     func calls(_ domain: String, _ method: String) -> Int {
         portal(domain).update { $0.statistics.callsByMethod[method] ?? 0 }
+    }
+
+    /// Records waiting in the portal's offline event queue (reserved ones included).
+    func offlineQueueCount(_ domain: String) -> Int {
+        portal(domain).update { $0.offlineQueue.count }
     }
 
     /// Events the portal posted to handlers.

@@ -1,5 +1,5 @@
-import Foundation
 import CurlHTTP
+import Foundation
 import PQClient
 
 /// A RabbitMQ virtual host and a PostgreSQL database of one test's own, on the real local services.

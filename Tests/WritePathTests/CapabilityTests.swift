@@ -71,6 +71,40 @@ extension WritePathIntegration {
             }
         }
 
+        @Test("the check at start asks every registered portal once, in one request, for the whole fleet")
+        func startupCheckAsksOncePerFleet() async throws {
+            try await WritePathHarness.run { harness in
+                let noDelete = try await harness.makePortal(disabledMethods: ["crm.item.delete"])
+                let directory = PortalDirectory(pool: harness.pool, http: harness.http)
+                let check = StartupCapabilityCheck(
+                    contract: harness.contract,
+                    pool: harness.pool,
+                    directory: directory,
+                    logger: harness.logger
+                )
+                let plans = await check.checkAll([noDelete])
+                #expect(plans[noDelete] == WritePlan(route: .itemAPI, canDelete: false, fieldsAvailable: true))
+                #expect(harness.portals.counters(of: noDelete).requests == 1, "scope and method.get in one batch")
+
+                // A second replica starting, and a worker's own cache, use the shared answer.
+                await check.checkAll([noDelete])
+                let cache = CapabilityCache(
+                    matrix: harness.contract.capabilities,
+                    budget: PortalRequestBudget(pool: harness.pool),
+                    sharedThrough: harness.pool,
+                    logger: harness.logger
+                )
+                let portal = try #require(try await directory.connection(for: noDelete))
+                #expect(try await cache.plan(for: portal) == plans[noDelete])
+                #expect(harness.portals.counters(of: noDelete).requests == 1)
+
+                // An answer proved wrong is not taken from the shared record again.
+                cache.invalidate(portal)
+                _ = try await cache.plan(for: portal)
+                #expect(harness.portals.counters(of: noDelete).requests == 2)
+            }
+        }
+
         @Test("a portal without crm.item.list is stopped: its upserts are held with CAPABILITY_MISSING, not dead")
         func portalWithoutListIsStoppedAndHeld() async throws {
             try await WritePathHarness.run { harness in

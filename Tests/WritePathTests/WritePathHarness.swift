@@ -13,7 +13,7 @@ import WritePath
 
 /// The real write path against the real broker, the real database and the in-process portal simulator.
 ///
-/// Each test gets a harness with the topology and migrations in place, the shared work queues emptied, a private
+/// Each test gets a harness with its own virtual host and database, the topology and migrations in place, a private
 /// queue that records everything published on `b24.changes`, and a simulator of its own. Workers run only inside
 /// ``withWorkers(_:count:lanes:_:)``, built with ``WriteWorkerApplication/makeProcess`` from a copy of the contract
 /// whose backoff is shortened (the retry counts stay the contract's).
@@ -30,6 +30,8 @@ final class WritePathHarness: Sendable {
     let publisher: AMQPPublisher
     let admin: AMQPConnection
     let portals: SimulatedPortals
+    /// The private virtual host and database of this harness (see ``IsolatedServices``), for worker processes.
+    let services: IsolatedServices
     /// A queue of this harness bound to `b24.changes` with `#`.
     private let outcomesQueue: String
     private let collectedOutcomes = Mutex<[B24Change]>([])
@@ -47,6 +49,7 @@ final class WritePathHarness: Sendable {
         publisher: AMQPPublisher,
         admin: AMQPConnection,
         portals: SimulatedPortals,
+        services: IsolatedServices,
         outcomesQueue: String
     ) {
         self.logger = logger
@@ -61,13 +64,23 @@ final class WritePathHarness: Sendable {
         self.publisher = publisher
         self.admin = admin
         self.portals = portals
+        self.services = services
         self.outcomesQueue = outcomesQueue
     }
 
     // MARK: setup
 
-    /// Sets up services and a simulator, runs `body`, and releases everything, also when `body` throws.
+    /// Sets up a virtual host and a database of the test's own (the fleet's pause switch and rollback window are
+    /// fleet-wide: another test's failures must not trip this one's workers) and a simulator, runs `body`, and
+    /// releases everything, also when `body` throws.
     static func run(_ body: @Sendable (WritePathHarness) async throws -> Void) async throws {
+        try await IsolatedServices.with { services in try await run(in: services, body) }
+    }
+
+    private static func run(
+        in services: IsolatedServices,
+        _ body: @Sendable (WritePathHarness) async throws -> Void
+    ) async throws {
         let logger = {
             var logger = Logger(label: "write-path-tests")
             logger.logLevel = .error
@@ -79,8 +92,8 @@ final class WritePathHarness: Sendable {
         let contract = fastRetries(realContract)
         let topology = try TopologyDefinition.load(from: root.appendingPathComponent("infra/rabbitmq/topology.json"))
         let plan = try TopologyPlan(definition: topology, contract: contract)
-        let amqp = try AMQPConfiguration(url: TestEnvironment.amqpURL)
-        let pool = try PQPool(url: TestEnvironment.databaseURL, maxConnections: 24, logger: logger)
+        let amqp = try AMQPConfiguration(url: services.amqpURL)
+        let pool = try PQPool(url: services.databaseURL, maxConnections: 24, logger: logger)
         let http = CurlHTTPClient(
             configuration: CurlHTTPConfiguration(connectTimeout: .seconds(5), totalTimeout: .seconds(20)),
             logger: logger
@@ -99,9 +112,6 @@ final class WritePathHarness: Sendable {
             )
             .run(pool: pool, migrations: schemas.appendingPathComponent("sql"), broker: admin)
             try await FleetSetup(plan: plan, logger: logger).declare(on: admin)
-            for queue in queuesToEmpty(topology: topology, plan: plan) {
-                try await admin.purgeQueue(queue)
-            }
             try await admin.declareQueue(outcomesQueue, durable: false, autoDelete: false)
             try await admin.bindQueue(outcomesQueue, exchange: "b24.changes", routingKey: "#")
             let publisher = try await AMQPPublisher.connect(configuration: amqp)
@@ -124,6 +134,7 @@ final class WritePathHarness: Sendable {
                         publisher: publisher,
                         admin: admin,
                         portals: portals,
+                        services: services,
                         outcomesQueue: outcomesQueue
                     )
                     try await body(harness)
@@ -150,19 +161,6 @@ final class WritePathHarness: Sendable {
             copy.operations[index].backoff.maxSeconds = 0.2
         }
         return copy
-    }
-
-    /// The write path's work, dead-letter and hold queues, and the delay queues of the shortened backoff.
-    private static func queuesToEmpty(topology: TopologyDefinition, plan: TopologyPlan) -> [String] {
-        var queues: [String] = []
-        for operation in ["upsert", "delete"] {
-            guard let work = topology.workQueue(forOperation: operation) else { continue }
-            queues += [work.name, topology.deadLetterQueue(of: work.name), topology.holdQueue(of: work.name)]
-            if let schedule = plan.retrySchedules[operation] {
-                queues += schedule.allDelays.map { schedule.queueName(delayMilliseconds: $0) }
-            }
-        }
-        return queues
     }
 
     // MARK: portals

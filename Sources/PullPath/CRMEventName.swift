@@ -1,5 +1,3 @@
-package import PullPath
-
 /// A Bitrix24 CRM event name read as an action on an entity type: `ONCRMDEALUPDATE` is an update of a deal (2),
 /// `ONCRMDYNAMICITEMADD` an add of the smart-process item whose type the body names, `…_1280` the per-type form.
 package struct CRMEventName: Sendable, Equatable {
