@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# The fleet's main job end to end, on the embedded default: the portal simulator (with 5% of its batch requests
-# failing with HTTP 503), two upsert workers and a delete worker, and an ERP batch of 1,240 deals and 200 service
-# tickets with late updates, out-of-order versions, deletes and a few invalid messages.
+# The fleet's main job end to end, on the embedded default: the portal simulator (with 1% of its batch requests
+# failing with HTTP 503), two upsert workers, a delete worker, the event gateway and a pull worker; an ERP batch of
+# 1,240 deals and 200 service tickets with late updates, out-of-order versions, deletes and a few invalid messages;
+# then people editing deals on the portal, whose changes flow back to `b24.changes` while the events of the fleet's
+# own writes are recognised as echoes. It ends with `syncctl status`.
+#
+# The upsert workers send batches of 10 here (WORKER_BATCH_SIZE): one injected 503 then fails 10 writes rather
+# than 49, which keeps the write error rate under the rollback trigger's 3% (every failed attempt counts).
 #
 # Run through `./infra/dev.sh demo`, which starts RabbitMQ and PostgreSQL, builds, and runs `syncctl setup` first.
 set -euo pipefail
@@ -11,7 +16,9 @@ BIN="${SYNC_BIN:?run through ./infra/dev.sh demo}"
 STATE="${SYNC_DEMO_DIR:-$ROOT/.local/demo}"
 SIM_PORT="${SYNC_SIM_PORT:-8090}"
 PORTAL="${SYNC_DEMO_PORTAL:-acme.bitrix24.ru}"
-FAULT_RATE="${SYNC_DEMO_FAULT_RATE:-0.05}"
+FAULT_RATE="${SYNC_DEMO_FAULT_RATE:-0.01}"
+GATEWAY_PORT="${GATEWAY_PORT:-8088}"
+EDITS="${SYNC_DEMO_PORTAL_EDITS:-20}"
 mkdir -p "$STATE"
 pids=()
 
@@ -43,14 +50,70 @@ done
     --application-token "$(field applicationToken)" --plan standard >/dev/null
 echo "[demo] registered $PORTAL (standard plan: 2 requests/s, bucket 50)"
 
+"$BIN/syncctl" resume >/dev/null 2>&1 || true
 for replica in 1 2; do
-    "$BIN/upsert-worker" >"$STATE/upsert-worker-$replica.log" 2>&1 &
+    WORKER_BATCH_SIZE="${WORKER_BATCH_SIZE:-10}" "$BIN/upsert-worker" >"$STATE/upsert-worker-$replica.log" 2>&1 &
     pids+=($!)
 done
 "$BIN/delete-worker" >"$STATE/delete-worker.log" 2>&1 &
 pids+=($!)
-echo "[demo] running 2 upsert workers and 1 delete worker (logs in $STATE)"
+GATEWAY_PORT="$GATEWAY_PORT" "$BIN/event-gateway" >"$STATE/event-gateway.log" 2>&1 &
+pids+=($!)
+"$BIN/pull-worker" >"$STATE/pull-worker.log" 2>&1 &
+pids+=($!)
+echo "[demo] running 2 upsert workers, 1 delete worker, the event gateway on :$GATEWAY_PORT and 1 pull worker"
+echo "[demo]   (logs in $STATE)"
+
+# What flows back from the portal: a queue of the demo's own on b24.changes, for counting.
+"$BIN/syncctl" setup >/dev/null
+curl -sf -X PUT -H 'content-type: application/json' -d '{"durable":false,"auto_delete":false}' \
+    "$MANAGEMENT/api/queues/$VHOST/demo.portal-changes" >/dev/null
+curl -sf -X DELETE "$MANAGEMENT/api/queues/$VHOST/demo.portal-changes/contents" >/dev/null || true
+for key in '*.changed' '*.deleted'; do
+    curl -sf -X POST -H 'content-type: application/json' -d "{\"routing_key\":\"$key\"}" \
+        "$MANAGEMENT/api/bindings/$VHOST/e/b24.changes/q/demo.portal-changes" >/dev/null
+done
+# The portal sends its deal events to the gateway, as an installed app would have bound them.
+for pair in ONCRMDEALADD:deal-add ONCRMDEALUPDATE:deal-update ONCRMDEALDELETE:deal-delete; do
+    curl -sf -H 'content-type: application/json' \
+        -d "{\"event\":\"${pair%%:*}\",\"handler\":\"http://127.0.0.1:$GATEWAY_PORT/hooks/crm/${pair#*:}\",\"auth\":\"$(field accessToken)\"}" \
+        "$(field clientEndpoint)event.bind.json" >/dev/null
+done
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$GATEWAY_PORT/healthz" >/dev/null && break; sleep 0.2; done
 
 echo "[demo] publishing the ERP batch"
 "$BIN/erp-load" --portal "$PORTAL" --deals 1240 --tickets 200 --updates 100 --out-of-order 20 --invalid 6 \
     --deletes 10 --progress --sim "http://127.0.0.1:$SIM_PORT/_sim/portals/$PORTAL"
+
+echo
+echo "[demo] people edit $EDITS deals on the portal; their changes flow back, the fleet's own writes do not"
+for id in $(seq 1 "$EDITS"); do
+    curl -sf -H 'content-type: application/json' -d "{\"fields\":{\"title\":\"Edited on the portal #$id\"},\"userId\":7}" \
+        "http://127.0.0.1:$SIM_PORT/_sim/portals/$PORTAL/items/2/$id" >/dev/null
+done
+waiting() {
+    curl -sf "$MANAGEMENT/api/queues/$VHOST/demo.portal-changes" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin).get("messages", 0))'
+}
+for _ in $(seq 1 120); do
+    [ "$(waiting)" -ge "$EDITS" ] 2>/dev/null && break
+    sleep 0.5
+done
+sleep 6  # the management API's counters lag by up to five seconds: let a late echo show, if one came back
+python3 - "$DATABASE_URL" "$PORTAL" "$(waiting)" "$EDITS" <<'PY'
+import subprocess, sys
+url, portal, published, edits = sys.argv[1], sys.argv[2], int(sys.argv[3] or 0), int(sys.argv[4])
+def sql(query):
+    return subprocess.run(["psql", url, "-tAc", query], capture_output=True, text=True, check=True).stdout.split()
+pulls = sql(f"SELECT count(*) FROM sync_ledger WHERE operation = 'pull' AND portal = '{portal}'")[0]
+authors = dict(line.split("|") for line in sql(
+    f"SELECT changed_by || '|' || count(*) FROM portal_item_mirror WHERE portal = '{portal}' GROUP BY changed_by"))
+print(f"  portal events pulled:              {pulls}")
+print(f"  items whose last change was ours:  {authors.get('erp', '0')} (echoes of the fleet's writes: nothing published)")
+print(f"  items last changed on the portal:  {authors.get('portal', '0')}")
+print(f"  published to b24.changes:          {published} <entity>.changed/.deleted (edits made: {edits})")
+PY
+
+echo
+echo "[demo] syncctl status"
+"$BIN/syncctl" status
