@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The fleet's main job end to end, on the embedded default: the portal simulator (with 1% of its batch requests
-# failing with HTTP 503), two upsert workers, a delete worker, the event gateway and a pull worker; an ERP batch of
+# The fleet's main job end to end, on the embedded default: the portal simulator (two of its batch requests fail
+# with HTTP 503, each batch request with a 5% chance until both are spent), two upsert workers, a delete worker, the event gateway and a pull worker; an ERP batch of
 # 1,240 deals and 200 service tickets with late updates, out-of-order versions, deletes and a few invalid messages;
 # then people editing deals on the portal, whose changes flow back to `b24.changes` while the events of the fleet's
 # own writes are recognised as echoes. It ends with `syncctl status`.
 #
-# The upsert workers send batches of 10 here (WORKER_BATCH_SIZE): one injected 503 then fails 10 writes rather
-# than 49, which keeps the write error rate under the rollback trigger's 3% (every failed attempt counts).
+# The upsert workers send batches of 20 here (WORKER_BATCH_SIZE): an injected 503 then fails 20 writes rather than
+# 49, which keeps the demo's write error rate under the rollback trigger's 3% (every failed attempt counts).
 #
 # Run through `./infra/dev.sh demo`, which starts RabbitMQ and PostgreSQL, builds, and runs `syncctl setup` first.
 set -euo pipefail
@@ -16,7 +16,7 @@ BIN="${SYNC_BIN:?run through ./infra/dev.sh demo}"
 STATE="${SYNC_DEMO_DIR:-$ROOT/.local/demo}"
 SIM_PORT="${SYNC_SIM_PORT:-8090}"
 PORTAL="${SYNC_DEMO_PORTAL:-acme.bitrix24.ru}"
-FAULT_RATE="${SYNC_DEMO_FAULT_RATE:-0.01}"
+FAULT="${SYNC_DEMO_FAULT:-batch:http503:2:0.05}"
 GATEWAY_PORT="${GATEWAY_PORT:-8088}"
 EDITS="${SYNC_DEMO_PORTAL_EDITS:-20}"
 mkdir -p "$STATE"
@@ -28,8 +28,8 @@ stop_all() {
 }
 trap stop_all EXIT
 
-echo "[demo] starting the portal simulator on 127.0.0.1:$SIM_PORT ($PORTAL, ${FAULT_RATE} of batch requests fail with 503)"
-"$BIN/portal-sim" --port "$SIM_PORT" --portal "$PORTAL" --fault "batch:http503::$FAULT_RATE" \
+echo "[demo] starting the portal simulator on 127.0.0.1:$SIM_PORT ($PORTAL, injected fault $FAULT)"
+"$BIN/portal-sim" --port "$SIM_PORT" --portal "$PORTAL" --fault "$FAULT" \
     >"$STATE/portal-sim.out" 2>"$STATE/portal-sim.log" &
 pids+=($!)
 for _ in $(seq 1 100); do
@@ -52,7 +52,7 @@ echo "[demo] registered $PORTAL (standard plan: 2 requests/s, bucket 50)"
 
 "$BIN/syncctl" resume >/dev/null 2>&1 || true
 for replica in 1 2; do
-    WORKER_BATCH_SIZE="${WORKER_BATCH_SIZE:-10}" "$BIN/upsert-worker" >"$STATE/upsert-worker-$replica.log" 2>&1 &
+    WORKER_BATCH_SIZE="${WORKER_BATCH_SIZE:-20}" "$BIN/upsert-worker" >"$STATE/upsert-worker-$replica.log" 2>&1 &
     pids+=($!)
 done
 "$BIN/delete-worker" >"$STATE/delete-worker.log" 2>&1 &
