@@ -212,7 +212,13 @@ let package = Package(
         // Tests: unit tests need no services; integration suites use the real broker, database and simulator.
         .target(
             name: "TestSupport",
-            dependencies: ["CurlHTTP", "PQClient"],
+            dependencies: [
+                "CurlHTTP", "PQClient", "PortalSimulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: strictSettings
         ),

@@ -15,8 +15,9 @@ struct PauseResumeTests {
     func pauseStopsIntakeAndResumeRestartsIt() async throws {
         try await FleetHarness.run { harness in
             let portal = try await harness.makePortal()
-            // Each portal call takes 100 ms, so the burst lasts long enough to pause in the middle of it.
-            harness.simulator.slowDown(portal, milliseconds: 100)
+            // Each portal call takes 400 ms, so the burst lasts long enough (10 s and more) to pause in the middle of
+            // it, even on a busy machine.
+            harness.simulator.slowDown(portal, milliseconds: 400)
             let queue = harness.upsertQueues.work
             try await harness.withUpsertWorkers(count: 2, lanes: 2, batchSize: 10) {
                 let published = Set(try await harness.publishDeals(portal: portal, count: Self.burst))

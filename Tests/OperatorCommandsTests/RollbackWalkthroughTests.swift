@@ -5,6 +5,7 @@ import Logging
 import OperatorCommands
 import PQClient
 import Synchronization
+import TestSupport
 import Testing
 
 extension OperatorCommandsIntegration {
@@ -88,7 +89,7 @@ extension OperatorCommandsIntegration {
                     )
                     #expect(replay.moved == held.count)
                     #expect(try await fixture.syncctl("resume").status == 0)
-                    try await fixture.eventually("every change is applied after the resume") {
+                    try await fixture.eventually("every change is applied after the resume", timeout: .seconds(120)) {
                         try await Self.appliedIDs(fixture, portal: portal).count == all.count
                     }
                     let items = portals.items(on: portal)

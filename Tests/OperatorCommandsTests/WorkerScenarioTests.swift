@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import OperatorCommands
 import PQClient
+import TestSupport
 import Testing
 
 extension OperatorCommandsIntegration {

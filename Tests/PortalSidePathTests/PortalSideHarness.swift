@@ -256,14 +256,13 @@ final class PortalSideHarness: Sendable {
         sourceLocation: SourceLocation = #_sourceLocation,
         _ condition: @Sendable () async throws -> Bool
     ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        if try await condition() { return }
-        Issue.record("timed out after \(timeout) waiting for: \(what)", sourceLocation: sourceLocation)
-        throw PortalSideTestError("timed out waiting for: \(what)")
+        try await TestSupport.eventually(
+            what,
+            timeout: timeout,
+            interval: .milliseconds(50),
+            sourceLocation: sourceLocation,
+            condition
+        )
     }
 }
 

@@ -213,6 +213,10 @@ extension WritePathIntegration {
                     #expect(counters.calls("crm.item.delete") == 0)
                     #expect(counters.calls("crm.item.list") == 0)
                     #expect(harness.portals.items(on: portal.domain).isEmpty, "the deal is gone from the portal")
+                    // The outcome is published after the ledger commit: wait for it rather than race it.
+                    try await harness.eventually("the deal.deleted outcome is published") {
+                        try await !harness.outcomes(portal: portal.domain).filter { $0.kind == .deleted }.isEmpty
+                    }
                     let outcomes = try await harness.outcomes(portal: portal.domain).filter { $0.kind == .deleted }
                     #expect(outcomes.map(\.id) == [dealID])
                     #expect(outcomes.first?.originId == "L-1")

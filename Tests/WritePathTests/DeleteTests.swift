@@ -1,4 +1,5 @@
 import SyncCore
+import TestSupport
 import Testing
 import WritePath
 
@@ -54,6 +55,10 @@ extension WritePathIntegration {
                     #expect(harness.portals.counters(of: portal).calls("crm.item.delete") == 1)
                     #expect(try await harness.itemMap(portal: portal)["D-DEL"] == nil, "the item map forgets the item")
 
+                    // The outcome is published after the ledger commit: wait for it rather than race it.
+                    try await harness.eventually("the deleted outcome is published") {
+                        try await !harness.outcomes(portal: portal).filter { $0.kind == .deleted }.isEmpty
+                    }
                     let outcomes = try await harness.outcomes(portal: portal).filter { $0.kind == .deleted }
                     #expect(outcomes.count == 1)
                     #expect(outcomes.first?.id == Int64(doomed))

@@ -1,4 +1,5 @@
 import FleetRuntime
+import TestSupport
 import Testing
 import WritePath
 

@@ -1,5 +1,6 @@
 import AMQPClient
 import SyncCore
+import TestSupport
 import Testing
 import WritePath
 

@@ -2,6 +2,7 @@ import AMQPClient
 import FleetRuntime
 import Foundation
 import SyncCore
+import TestSupport
 import Testing
 import WritePath
 

@@ -287,14 +287,13 @@ final class WritePathHarness: Sendable {
         sourceLocation: SourceLocation = #_sourceLocation,
         _ condition: @Sendable () async throws -> Bool
     ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        if try await condition() { return }
-        Issue.record("timed out after \(timeout) waiting for: \(what)", sourceLocation: sourceLocation)
-        throw HarnessError("timed out waiting for: \(what)")
+        try await TestSupport.eventually(
+            what,
+            timeout: timeout,
+            interval: .milliseconds(100),
+            sourceLocation: sourceLocation,
+            condition
+        )
     }
 
     /// Ledger rows of `portal` for `operation`.

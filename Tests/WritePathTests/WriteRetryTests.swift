@@ -1,6 +1,7 @@
 import AMQPClient
 import FleetRuntime
 import SyncCore
+import TestSupport
 import Testing
 import WritePath
 

@@ -1,15 +1,15 @@
-import Foundation
+package import Foundation
 import Synchronization
-import TestSupport
 
-/// Real worker executables run as child processes, so that a test can SIGKILL one mid-batch as a crash would.
+/// Real worker executables run as child processes, so that a test can stop one with SIGTERM as an operator would,
+/// or SIGKILL one mid-batch as a crash would.
 ///
 /// Each child inherits the test's environment plus the given overrides, runs from the repository root, and writes
 /// its output to a log file of its own in ``logFolder`` (read it when a test fails). A child still running when the
 /// owner forgets to stop it is killed on deinit, so no worker outlives its test.
-final class WorkerProcesses: Sendable {
+package final class WorkerProcesses: Sendable {
     /// Where each child's standard output and error go, one `<name>-<n>.log` per child.
-    let logFolder: URL
+    package let logFolder: URL
     private let executable: URL
     private let environment: [String: String]
     private let running = Mutex<[Process]>([])
@@ -18,7 +18,7 @@ final class WorkerProcesses: Sendable {
     /// - Parameters:
     ///   - executableName: the product name, e.g. `upsert-worker`, found next to the test bundle.
     ///   - environment: variables set on top of the test's own environment.
-    init(executableName: String, environment: [String: String]) throws {
+    package init(executableName: String, environment: [String: String]) throws {
         executable = try Self.locate(executableName)
         self.environment = ProcessInfo.processInfo.environment.merging(environment) { _, override in override }
         logFolder = FileManager.default.temporaryDirectory
@@ -34,7 +34,7 @@ final class WorkerProcesses: Sendable {
 
     /// The built executable: in the folder of the running test bundle (SwiftPM puts every product there), else in
     /// the repository's `.build/debug`.
-    static func locate(_ name: String) throws -> URL {
+    package static func locate(_ name: String) throws -> URL {
         var folders: [URL] = []
         if let testBinary = Bundle.main.executableURL {
             folders.append(testBinary.resolvingSymlinksInPath().deletingLastPathComponent())
@@ -47,27 +47,27 @@ final class WorkerProcesses: Sendable {
             let candidate = folder.appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
-        throw HarnessError(
+        throw WorkerProcessError(
             "no \(name) executable in \(folders.map(\.path)); build it first with `swift build --build-tests`"
         )
     }
 
     /// How many children are alive.
-    var count: Int {
+    package var count: Int {
         running.withLock { processes in processes.filter(\.isRunning).count }
     }
 
     /// How many children were started so far.
-    var startedCount: Int { started.load(ordering: .relaxed) }
+    package var startedCount: Int { started.load(ordering: .relaxed) }
 
     /// Starts one more child and returns its process id.
     @discardableResult
-    func start() throws -> Int32 {
+    package func start() throws -> Int32 {
         let number = started.add(1, ordering: .relaxed).newValue
         let name = executable.lastPathComponent
         let logURL = logFolder.appendingPathComponent("\(name)-\(number).log")
         guard FileManager.default.createFile(atPath: logURL.path, contents: nil) else {
-            throw HarnessError("cannot create the worker log \(logURL.path)")
+            throw WorkerProcessError("cannot create the worker log \(logURL.path)")
         }
         let log = try FileHandle(forWritingTo: logURL)
         let process = Process()
@@ -85,7 +85,7 @@ final class WorkerProcesses: Sendable {
 
     /// SIGKILLs one running child picked at random and waits until it is gone; returns its process id, or nil when
     /// none was running.
-    func killRandom() async throws -> Int32? {
+    package func killRandom() async throws -> Int32? {
         let victim = running.withLock { processes -> Process? in
             processes.removeAll { !$0.isRunning }
             guard let index = processes.indices.randomElement() else { return nil }
@@ -100,7 +100,7 @@ final class WorkerProcesses: Sendable {
     /// Asks every child to shut down with SIGTERM and waits for each; a child still running after `timeout` is
     /// killed. Returns the exit status of each child that exited by itself (0 is a clean shutdown) and the signal
     /// number, negated, of each that did not.
-    func stopAll(timeout: Duration = .seconds(20)) async throws -> [Int32] {
+    package func stopAll(timeout: Duration = .seconds(20)) async throws -> [Int32] {
         let processes = running.withLock { processes in
             defer { processes.removeAll() }
             return processes
@@ -125,8 +125,26 @@ final class WorkerProcesses: Sendable {
         return statuses
     }
 
+    /// SIGTERMs the oldest running child and waits up to `timeout` for it; returns its exit status (negated signal
+    /// number when it had to be killed), or nil when none was running.
+    package func stopOldest(timeout: Duration = .seconds(20)) async throws -> Int32? {
+        let oldest = running.withLock { processes -> Process? in
+            processes.removeAll { !$0.isRunning }
+            return processes.isEmpty ? nil : processes.removeFirst()
+        }
+        guard let oldest else { return nil }
+        kill(oldest.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + timeout
+        while oldest.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        if oldest.isRunning { kill(oldest.processIdentifier, SIGKILL) }
+        try await waitForExit(of: oldest, within: .seconds(10))
+        return oldest.terminationReason == .exit ? oldest.terminationStatus : -oldest.terminationStatus
+    }
+
     /// SIGKILLs every child without waiting; for cleanup after a failure.
-    func killAll() {
+    package func killAll() {
         for process in running.withLock({ $0 }) where process.isRunning {
             kill(process.processIdentifier, SIGKILL)
         }
@@ -137,9 +155,18 @@ final class WorkerProcesses: Sendable {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             guard ContinuousClock.now < deadline else {
-                throw HarnessError("worker process \(process.processIdentifier) did not exit within \(timeout)")
+                throw WorkerProcessError("worker process \(process.processIdentifier) did not exit within \(timeout)")
             }
             try await Task.sleep(for: .milliseconds(10))
         }
+    }
+}
+
+/// A worker process could not be found, started or stopped; the message names the process and what to check.
+struct WorkerProcessError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }

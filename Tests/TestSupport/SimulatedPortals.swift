@@ -1,5 +1,5 @@
 import Hummingbird
-import Logging
+package import Logging
 import NIOCore
 import PortalSimulator
 import ServiceLifecycle
@@ -8,34 +8,34 @@ import Testing
 
 /// The portal simulator running in process on a free loopback port, seen through plain values only.
 ///
-/// This file is the only one of the suite that imports `PortalSimulator`: its `JSONValue` would clash with
-/// `SyncCore`'s in files that need both.
-final class SimulatedPortals: Sendable {
+/// Test files reach the simulator only through this type, so that none needs to import `PortalSimulator`, whose
+/// `JSONValue` would clash with `SyncCore`'s.
+package final class SimulatedPortals: Sendable {
     /// One item as the portal stores it, reduced to what the tests compare.
-    struct Item: Sendable, Equatable {
-        var id: Int
-        var title: String?
-        var originId: String?
-        var xmlId: String?
+    package struct Item: Sendable, Equatable {
+        package var id: Int
+        package var title: String?
+        package var originId: String?
+        package var xmlId: String?
     }
 
     /// What a portal counted, from the moment it was created.
-    struct Counters: Sendable, Equatable {
+    package struct Counters: Sendable, Equatable {
         /// Top-level requests and `batch` commands, by method.
-        var callsByMethod: [String: Int]
+        package var callsByMethod: [String: Int]
         /// REST requests that reached the portal's request limiter (a `batch` is one), refused ones included.
-        var requests: Int
+        package var requests: Int
         /// Requests the portal's leaky bucket refused (`QUERY_LIMIT_EXCEEDED`).
-        var rateLimitRefusals: Int
+        package var rateLimitRefusals: Int
         /// Requests an injected fault answered instead of the portal.
-        var faultsInjected: Int
+        package var faultsInjected: Int
 
         /// Write commands inside batches and as top-level calls.
-        var writeCalls: Int {
+        package var writeCalls: Int {
             ["crm.item.add", "crm.item.update", "crm.item.delete", "batch"].reduce(0) { $0 + calls($1) }
         }
 
-        func calls(_ method: String) -> Int { callsByMethod[method] ?? 0 }
+        package func calls(_ method: String) -> Int { callsByMethod[method] ?? 0 }
     }
 
     private let simulator: PortalSimulator
@@ -47,7 +47,7 @@ final class SimulatedPortals: Sendable {
     }
 
     /// Starts a simulator with no portal, runs `body` with it, then shuts the server down.
-    static func run<Result: Sendable>(
+    package static func run<Result: Sendable>(
         logger: Logger,
         _ body: @Sendable (SimulatedPortals) async throws -> Result
     ) async throws -> Result {
@@ -95,7 +95,7 @@ final class SimulatedPortals: Sendable {
     /// - Parameters:
     ///   - limited: true for the standard plan's request limit (2/s, bucket 50); false for an unlimited box portal.
     ///   - disabledMethods: methods the portal answers with `ERROR_METHOD_NOT_FOUND`.
-    func addPortal(_ domain: String, limited: Bool = false, disabledMethods: Set<String> = []) -> String {
+    package func addPortal(_ domain: String, limited: Bool = false, disabledMethods: Set<String> = []) -> String {
         var configuration = PortalConfiguration(domain: domain, plan: limited ? .standard : .box)
         configuration.operatingLimits.isEnabled = false
         configuration.disabledMethods = disabledMethods
@@ -105,11 +105,16 @@ final class SimulatedPortals: Sendable {
         }
     }
 
+    /// The secret code of `domain`'s inbound webhook (to check that nothing prints it).
+    package func webhookCode(_ domain: String) -> String {
+        portal(domain).update { $0.configuration.webhookCode }
+    }
+
     /// Makes `batch` requests to `domain` fail with HTTP 503 `QUERY_LIMIT_EXCEEDED`: with `probability`, or every
     /// time; `count` limits how many are hit (nil: no limit).
     /// `firstAlways` requests fail before the others are drawn at `probability`, so that a test of retries always
     /// sees some, however few requests the fleet needs.
-    func failBatches(on domain: String, probability: Double = 1, count: Int? = nil, firstAlways: Int = 0) {
+    package func failBatches(on domain: String, probability: Double = 1, count: Int? = nil, firstAlways: Int = 0) {
         var rules: [FaultRule] = []
         if firstAlways > 0 {
             rules.append(FaultRule(method: "batch", action: .serviceUnavailable, count: firstAlways, probability: 1))
@@ -120,7 +125,7 @@ final class SimulatedPortals: Sendable {
 
     /// Turns on the per-method operating-time limit of `domain`: `budgetSeconds` per `windowSeconds`, each call of
     /// the methods in `costSeconds` costing that much.
-    func limitOperatingTime(
+    package func limitOperatingTime(
         on domain: String,
         budgetSeconds: Double,
         windowSeconds: Double,
@@ -138,17 +143,17 @@ final class SimulatedPortals: Sendable {
     }
 
     /// How often `domain` refused a call with `OPERATION_TIME_LIMIT`.
-    func operatingRefusals(of domain: String) -> Int {
+    package func operatingRefusals(of domain: String) -> Int {
         portal(domain).update { $0.statistics.operatingRefusals }
     }
 
     /// Removes every injected fault of `domain`.
-    func clearFaults(on domain: String) {
+    package func clearFaults(on domain: String) {
         portal(domain).update { $0.faults = [] }
     }
 
     /// Every item of `entityTypeId` on `domain`, by id.
-    func items(on domain: String, entityTypeId: Int = 2) -> [Item] {
+    package func items(on domain: String, entityTypeId: Int = 2) -> [Item] {
         portal(domain).update { state in
             state.sortedItems(entityTypeId).map { item in
                 Item(
@@ -161,7 +166,7 @@ final class SimulatedPortals: Sendable {
         }
     }
 
-    func counters(of domain: String) -> Counters {
+    package func counters(of domain: String) -> Counters {
         portal(domain).update { state in
             Counters(
                 callsByMethod: state.statistics.callsByMethod,
