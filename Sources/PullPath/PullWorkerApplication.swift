@@ -14,7 +14,8 @@ import UnixSignals
 ///
 /// Environment (besides ``FleetEnvironment``'s): `WORKER_PREFETCH` (default 200), `WORKER_LANES` (4),
 /// `WORKER_BATCH_SIZE` (50), `PULL_POLLING=off` to run no polling fallback in this replica,
-/// `PULL_OFFLINE_EVENTS=off` to read no offline events, `PULL_OFFLINE_EVENTS_INTERVAL_SECONDS` (30).
+/// `PULL_OFFLINE_EVENTS=off` to read no offline events, `PULL_OFFLINE_EVENTS_INTERVAL_SECONDS` (30), `METRICS_PORT`
+/// (Prometheus text on `GET /metrics`; unset or 0: none).
 package enum PullWorkerApplication {
     package static func run(environment: FleetEnvironment = FleetEnvironment()) async throws {
         StructuredLogging.bootstrap(process: "pull-worker")
@@ -98,6 +99,9 @@ package enum PullWorkerApplication {
                     )
                 )
             )
+        }
+        if let metrics = FleetMetricsServer.fromEnvironment(environment, logger: logger) {
+            services.append(.init(service: metrics))
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
