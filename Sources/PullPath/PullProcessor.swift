@@ -381,15 +381,6 @@ package struct PullProcessor: Sendable {
     }
 
     private func publish(_ change: B24Change) async throws {
-        try await changes.publish(
-            change.jsonValue.compactBytes,
-            exchange: "b24.changes",
-            routingKey: change.routingKey,
-            properties: AMQPProperties(
-                contentType: "application/json",
-                messageID: UUID().uuidString.lowercased(),
-                headers: [MessageHeaders.traceID: .string(change.traceId)]
-            )
-        )
+        try await changes.publish(change)
     }
 }

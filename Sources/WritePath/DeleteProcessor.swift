@@ -27,7 +27,8 @@ package struct DeleteProcessor: Sendable {
         pool: PQPool,
         router: MessageRouter,
         changes: AMQPPublisher,
-        logger: Logger
+        logger: Logger,
+        renewal: ExpiredTokenRenewal? = nil
     ) {
         let ledger = ItemLedger(pool: pool)
         let budget = PortalRequestBudget(pool: pool)
@@ -43,7 +44,8 @@ package struct DeleteProcessor: Sendable {
             budget: budget,
             router: router,
             changes: changes,
-            logger: logger
+            logger: logger,
+            renewal: renewal
         )
     }
 

@@ -51,7 +51,8 @@ package struct UpsertProcessor: Sendable {
         changes: AMQPPublisher,
         logger: Logger,
         inFlightWindow: Duration = UpsertProcessor.defaultInFlightWindow,
-        operatingBudgetSeconds: Double = OperatingTimePacer.defaultBudgetSeconds
+        operatingBudgetSeconds: Double = OperatingTimePacer.defaultBudgetSeconds,
+        renewal: ExpiredTokenRenewal? = nil
     ) {
         self.inFlightWindow = inFlightWindow
         self.contract = contract
@@ -72,7 +73,8 @@ package struct UpsertProcessor: Sendable {
             budget: budget,
             router: router,
             changes: changes,
-            logger: logger
+            logger: logger,
+            renewal: renewal
         )
     }
 
@@ -272,12 +274,13 @@ package struct UpsertProcessor: Sendable {
         return ids
     }
 
-    /// Routes a failed call. A hold leaves the ledger rows `in_progress`: they get the portal's error code, which
-    /// tells the next attempt that this one was answered, so it has no write in flight to wait for.
+    /// Routes a failed call. A hold (an operating-time limit, an expired OAuth token) leaves the ledger rows
+    /// `in_progress`: they get the portal's error code, which tells the next attempt that this one was answered, so
+    /// it has no write in flight to wait for.
     private func fail(_ candidates: [ChangeCandidate], with error: Bitrix24Error, portal: PortalConnection)
         async throws
     {
-        if error.code == .operationTimeLimit {
+        if error.code == .operationTimeLimit || error.code == .expiredToken {
             let errorCode = error.reportedCode
             try await ledger.record(
                 candidates.map {

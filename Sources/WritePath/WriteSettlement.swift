@@ -16,6 +16,8 @@ package struct WriteSettlement: Sendable {
     package let router: MessageRouter
     package let changes: AMQPPublisher
     package let logger: Logger
+    /// Renews an OAuth portal's expired token before its writes are held; nil holds them without renewing.
+    package let renewal: ExpiredTokenRenewal?
 
     package init(
         operation: SyncOperation,
@@ -24,8 +26,10 @@ package struct WriteSettlement: Sendable {
         budget: PortalRequestBudget,
         router: MessageRouter,
         changes: AMQPPublisher,
-        logger: Logger
+        logger: Logger,
+        renewal: ExpiredTokenRenewal? = nil
     ) {
+        self.renewal = renewal
         self.operation = operation
         self.policy = policy
         self.ledger = ledger
@@ -135,11 +139,20 @@ package struct WriteSettlement: Sendable {
         if error.code == .queryLimitExceeded {
             try await budget.reportRefusal(portal: portal.domain, limit: portal.limit)
         }
+        // An expired OAuth token: renewed for the fleet, then the writes wait a moment and go again with the new one
+        // (a minute when it could not be renewed), without spending an attempt.
+        var tokenHold: FailureDisposition?
+        if error.code == .expiredToken {
+            let renewed = await renewal?.renew(portal, after: error, logger: logger) ?? false
+            tokenHold = .hold(milliseconds: renewed ? 1000 : 60_000)
+        }
         var entries: [LedgerEntry] = []
         var outcomes: [WriteOutcome] = []
         var routes: [(ChangeCandidate, FailureDisposition)] = []
         for candidate in candidates {
-            let disposition = FailureDisposition.decide(for: error, attemptsSpent: candidate.attempt, policy: policy)
+            let disposition =
+                tokenHold
+                ?? FailureDisposition.decide(for: error, attemptsSpent: candidate.attempt, policy: policy)
             let errorCode = error.reportedCode
             switch disposition {
             case .hold:
@@ -200,18 +213,7 @@ package struct WriteSettlement: Sendable {
         let publisher = changes
         try await withThrowingTaskGroup(of: Void.self) { group in
             for change in synced {
-                group.addTask {
-                    try await publisher.publish(
-                        change.jsonValue.compactBytes,
-                        exchange: "b24.changes",
-                        routingKey: change.routingKey,
-                        properties: AMQPProperties(
-                            contentType: "application/json",
-                            messageID: UUID().uuidString.lowercased(),
-                            headers: [MessageHeaders.traceID: .string(change.traceId)]
-                        )
-                    )
-                }
+                group.addTask { try await publisher.publish(change) }
             }
             try await group.waitForAll()
         }

@@ -149,10 +149,15 @@ package enum WriteWorkerApplication {
         inFlightWindow: Duration = UpsertProcessor.defaultInFlightWindow,
         operatingBudgetSeconds: Double = OperatingTimePacer.defaultBudgetSeconds
     ) throws -> BatchingConsumer.Process {
+        let directory = PortalDirectory(pool: pool, http: http)
+        let renewal = ExpiredTokenRenewal(
+            refresher: OAuthTokenRefresher(pool: pool, http: http, logger: logger),
+            directory: directory
+        )
         let decoder = ChangeDecoder(
             contract: contract,
             schema: schema,
-            portals: PortalDirectory(pool: pool, http: http),
+            portals: directory,
             fieldSchemas: FieldSchemaCache(pool: pool, logger: logger),
             capabilities: CapabilityCache(
                 matrix: contract.capabilities,
@@ -172,7 +177,8 @@ package enum WriteWorkerApplication {
                 changes: publisher,
                 logger: logger,
                 inFlightWindow: inFlightWindow,
-                operatingBudgetSeconds: operatingBudgetSeconds
+                operatingBudgetSeconds: operatingBudgetSeconds,
+                renewal: renewal
             )
             return { batch, upcoming in try await processor.process(batch, upcoming: upcoming) }
         case .delete:
@@ -182,7 +188,8 @@ package enum WriteWorkerApplication {
                 pool: pool,
                 router: router,
                 changes: publisher,
-                logger: logger
+                logger: logger,
+                renewal: renewal
             )
             return { batch, _ in try await processor.process(batch) }
         }
