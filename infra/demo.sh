@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The fleet's main job end to end, on the embedded default: the portal simulator (two of its batch requests fail
-# with HTTP 503, each batch request with a 5% chance until both are spent), two upsert workers, a delete worker, the event gateway and a pull worker; an ERP batch of
+# The fleet's main job end to end, on the embedded default: the portal simulator (a batch request fails with
+# HTTP 503 once the run is well under way), two upsert workers, a delete worker, the event gateway and a pull worker; an ERP batch of
 # 1,240 deals and 200 service tickets with late updates, out-of-order versions, deletes and a few invalid messages;
 # then people editing deals on the portal, whose changes flow back to `b24.changes` while the events of the fleet's
 # own writes are recognised as echoes. It ends with `syncctl status`.
 #
-# The upsert workers send batches of 20 here (WORKER_BATCH_SIZE): an injected 503 then fails 20 writes rather than
-# 49, which keeps the demo's write error rate under the rollback trigger's 3% (every failed attempt counts).
+# The rollback trigger counts every failed write attempt, and a 503 fails a whole batch: so the upsert workers send
+# batches of 20 here (WORKER_BATCH_SIZE), and the 503 is injected once 1,350 changes are done, when the failed
+# writes stay well under the trigger's 3%. Injected early in the run, or several of them, they trip the fleet, as
+# they should: `syncctl status` then says why, and `syncctl resume` goes on.
 #
 # Run through `./infra/dev.sh demo`, which starts RabbitMQ and PostgreSQL, builds, and runs `syncctl setup` first.
 set -euo pipefail
@@ -16,7 +18,7 @@ BIN="${SYNC_BIN:?run through ./infra/dev.sh demo}"
 STATE="${SYNC_DEMO_DIR:-$ROOT/.local/demo}"
 SIM_PORT="${SYNC_SIM_PORT:-8090}"
 PORTAL="${SYNC_DEMO_PORTAL:-acme.bitrix24.ru}"
-FAULT="${SYNC_DEMO_FAULT:-batch:http503:2:0.05}"
+FAULT_AFTER="${SYNC_DEMO_FAULT_AFTER:-1350}"
 GATEWAY_PORT="${GATEWAY_PORT:-8088}"
 EDITS="${SYNC_DEMO_PORTAL_EDITS:-20}"
 mkdir -p "$STATE"
@@ -28,8 +30,8 @@ stop_all() {
 }
 trap stop_all EXIT
 
-echo "[demo] starting the portal simulator on 127.0.0.1:$SIM_PORT ($PORTAL, injected fault $FAULT)"
-"$BIN/portal-sim" --port "$SIM_PORT" --portal "$PORTAL" --fault "$FAULT" \
+echo "[demo] starting the portal simulator on 127.0.0.1:$SIM_PORT ($PORTAL; a batch request will fail with 503)"
+"$BIN/portal-sim" --port "$SIM_PORT" --portal "$PORTAL" \
     >"$STATE/portal-sim.out" 2>"$STATE/portal-sim.log" &
 pids+=($!)
 for _ in $(seq 1 100); do
@@ -80,6 +82,21 @@ for pair in ONCRMDEALADD:deal-add ONCRMDEALUPDATE:deal-update ONCRMDEALDELETE:de
         "$(field clientEndpoint)event.bind.json" >/dev/null
 done
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$GATEWAY_PORT/healthz" >/dev/null && break; sleep 0.2; done
+
+# The injected 503: the next batch request once $FAULT_AFTER changes are done.
+(
+    for _ in $(seq 1 1200); do
+        done_rows="$(psql "$DATABASE_URL" -tAc "SELECT count(*) FROM sync_ledger WHERE portal = '$PORTAL' AND operation = 'upsert' AND status = 'done'" 2>/dev/null || echo 0)"
+        if [ "${done_rows:-0}" -ge "$FAULT_AFTER" ]; then
+            curl -sf -H 'content-type: application/json' \
+                -d '{"rules":[{"method":"batch","action":"http503","count":1}]}' \
+                "http://127.0.0.1:$SIM_PORT/_sim/portals/$PORTAL/faults" >/dev/null
+            break
+        fi
+        sleep 0.5
+    done
+) &
+pids+=($!)
 
 echo "[demo] publishing the ERP batch"
 "$BIN/erp-load" --portal "$PORTAL" --deals 1240 --tickets 200 --updates 100 --out-of-order 20 --invalid 6 \
