@@ -31,7 +31,7 @@ struct MetricsTests {
                 let before = try await Self.scrape(url, http: harness.http)
 
                 // A third of the portal's writes fail at first: retries show up as well as successes.
-                harness.simulator.failWrites(on: portal, probability: 0.3)
+                harness.simulator.failWrites(on: portal, probability: 0.3, firstAlways: 1)
                 try await harness.withUpsertWorkers(batchSize: 5) {
                     try await harness.publishDeals(portal: portal, count: 40)
                     do {

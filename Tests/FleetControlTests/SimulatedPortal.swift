@@ -1,9 +1,6 @@
-import Hummingbird
 import Logging
-import NIOCore
 import PortalSimulator
-import ServiceLifecycle
-import Testing
+import TestSupport
 
 /// The portal simulator running in process on a free loopback port, seen through plain values only.
 ///
@@ -22,40 +19,8 @@ final class SimulatedPortal: Sendable {
         logger: Logger,
         _ body: @Sendable (SimulatedPortal) async throws -> Result
     ) async throws -> Result {
-        let simulator = PortalSimulator(
-            configuration: SimulatorConfiguration(
-                portals: [],
-                publicBaseURL: "http://127.0.0.1",
-                faults: [],
-                logger: logger
-            )
-        )
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let application = simulator.makeApplication(
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                portSink.yield(channel.localAddress?.port ?? 0)
-                portSink.finish()
-            }
-        )
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [application], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var port = 0
-            for await announced in ports { port = announced }
-            let portal = SimulatedPortal(simulator: simulator, baseURL: "http://127.0.0.1:\(port)")
-            let result: Result
-            do {
-                #expect(port > 0, "the simulator did not report its port")
-                result = try await body(portal)
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
+        try await withRunningSimulator(logger: logger) { simulator, baseURL in
+            try await body(SimulatedPortal(simulator: simulator, baseURL: baseURL))
         }
     }
 
@@ -70,9 +35,12 @@ final class SimulatedPortal: Sendable {
     }
 
     /// Makes `batch` requests of `domain` fail with HTTP 500 with `probability` (a failed write the fleet retries).
-    func failWrites(on domain: String, probability: Double) {
+    func failWrites(on domain: String, probability: Double, firstAlways: Int = 0) {
         portal(domain).update { state in
-            state.faults = [FaultRule(method: "batch", action: .internalError, probability: probability)]
+            // The first `firstAlways` batches fail for certain, so a test never passes without meeting a fault.
+            state.faults =
+                (firstAlways > 0 ? [FaultRule(method: "batch", action: .internalError, count: firstAlways)] : [])
+                + [FaultRule(method: "batch", action: .internalError, probability: probability)]
         }
     }
 

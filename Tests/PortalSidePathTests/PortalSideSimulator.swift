@@ -1,9 +1,6 @@
-import Hummingbird
 import Logging
-import NIOCore
 import PortalSimulator
-import ServiceLifecycle
-import Testing
+import TestSupport
 
 /// The portal simulator in process on a free loopback port, seen through plain values only (this is the suite's
 /// only file that imports `PortalSimulator`: its `JSONValue` would clash with `SyncCore`'s).
@@ -32,40 +29,8 @@ final class PortalSideSimulator: Sendable {
         logger: Logger,
         _ body: @Sendable (PortalSideSimulator) async throws -> Result
     ) async throws -> Result {
-        let simulator = PortalSimulator(
-            configuration: SimulatorConfiguration(
-                portals: [],
-                publicBaseURL: "http://127.0.0.1",
-                faults: [],
-                logger: logger
-            )
-        )
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let application = simulator.makeApplication(
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                portSink.yield(channel.localAddress?.port ?? 0)
-                portSink.finish()
-            }
-        )
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [application], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var port = 0
-            for await announced in ports { port = announced }
-            #expect(port > 0, "the simulator did not report its port")
-            let portals = PortalSideSimulator(simulator: simulator, baseURL: "http://127.0.0.1:\(port)")
-            let result: Result
-            do {
-                result = try await body(portals)
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
+        try await withRunningSimulator(logger: logger) { simulator, baseURL in
+            try await body(PortalSideSimulator(simulator: simulator, baseURL: baseURL))
         }
     }
 

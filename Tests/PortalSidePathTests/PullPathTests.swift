@@ -67,7 +67,9 @@ struct PullPathTests {
         try await PortalSideHarness.run { harness in
             let portal = try await harness.makePortal()
             try await harness.bindDealEvents(portal)
-            harness.portals.addRobot(portal.domain, stageId: "WON", assignTo: 9, delayMilliseconds: 300)
+            // The robot reacts more than a second later: the gateway keys update events on their whole-second `ts`, so
+            // a reaction within the write's second would be one event with it (polling catches that case).
+            harness.portals.addRobot(portal.domain, stageId: "WON", assignTo: 9, delayMilliseconds: 1100)
             try await harness.withWorkers(upserts: true) {
                 try await harness.publishUpsert(
                     portal: portal.domain,
@@ -229,17 +231,21 @@ struct PullPathTests {
                 formBody: Array(Bitrix24QueryEncoding.queryString(install).utf8)
             )
             harness.portals.expireTokens(identity.domain)
+            // Each replica has its own directory and refresher, as separate processes would; both hold the expired
+            // token before either calls, so neither can read the other's new one from the registry first.
+            var replicas: [PortalConnection] = []
+            for _ in 0..<2 {
+                let directory = PortalDirectory(pool: harness.pool, http: harness.http)
+                replicas.append(try #require(try await directory.connection(for: identity.domain)))
+            }
             let results = try await withThrowingTaskGroup(of: Bool.self) { group in
-                for _ in 0..<2 {
+                for portal in replicas {
                     group.addTask {
-                        // Each replica has its own directory and refresher, as separate processes would.
-                        let directory = PortalDirectory(pool: harness.pool, http: harness.http)
                         let refresher = OAuthTokenRefresher(
                             pool: harness.pool,
                             http: harness.http,
                             logger: harness.logger
                         )
-                        guard let portal = try await directory.connection(for: identity.domain) else { return false }
                         do {
                             _ = try await portal.client.call("crm.item.list", ["entityTypeId": 2])
                             return false

@@ -1,10 +1,6 @@
-import Hummingbird
 package import Logging
-import NIOCore
 import PortalSimulator
-import ServiceLifecycle
 import Synchronization
-import Testing
 
 /// The portal simulator running in process on a free loopback port, seen through plain values only.
 ///
@@ -51,42 +47,8 @@ package final class SimulatedPortals: Sendable {
         logger: Logger,
         _ body: @Sendable (SimulatedPortals) async throws -> Result
     ) async throws -> Result {
-        let simulator = PortalSimulator(
-            configuration: SimulatorConfiguration(
-                portals: [],
-                publicBaseURL: "http://127.0.0.1",
-                faults: [],
-                logger: logger
-            )
-        )
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let application = simulator.makeApplication(
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                portSink.yield(channel.localAddress?.port ?? 0)
-                portSink.finish()
-            }
-        )
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [application], logger: logger)
-        )
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var port = 0
-            for await announced in ports { port = announced }
-            let portals = SimulatedPortals(simulator: simulator, baseURL: "http://127.0.0.1:\(port)")
-            let result: Result
-            do {
-                #expect(port > 0, "the simulator did not report its port")
-                result = try await body(portals)
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
+        try await withRunningSimulator(logger: logger) { simulator, baseURL in
+            try await body(SimulatedPortals(simulator: simulator, baseURL: baseURL))
         }
     }
 
