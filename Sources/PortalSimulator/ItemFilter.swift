@@ -59,11 +59,13 @@ package indirect enum ItemFilter: Sendable {
     }
 
     /// A condition, as a set look-up where that means the same (exact string equality on a text field).
+    ///
+    /// The list may come as a JSON array or, from a form-encoded call such as a `batch` command
+    /// (`filter[@originId][0]=…`), as an object keyed by index: both are the same list.
     private static func makeCondition(field: FieldDefinition, operation: Operation, value: JSONValue) -> ItemFilter {
         let textTypes: Set<String> = ["string", "text", "url", "crm_status", "crm_currency"]
-        if operation == .inList || operation == .notIn, textTypes.contains(field.type),
-            case .array(let elements) = value
-        {
+        if operation == .inList || operation == .notIn, textTypes.contains(field.type), value.isList {
+            let elements = value.elements
             let texts = elements.compactMap { element -> String? in
                 guard let text = element.stringValue, !text.isEmpty else { return nil }
                 return text

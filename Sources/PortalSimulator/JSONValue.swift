@@ -69,6 +69,16 @@ package enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// True for an array, or for an object keyed 0, 1, 2, … in order: the form a PHP-style list
+    /// (`a[0]=x&a[1]=y`) decodes to.
+    package var isList: Bool {
+        switch self {
+        case .array: true
+        case .object(let members): members.enumerated().allSatisfy { $0.element.key == String($0.offset) }
+        default: false
+        }
+    }
+
     /// Elements of an array, or the values of an object in order (`select[0]=..` arrives as an object).
     package var elements: [JSONValue] {
         switch self {
