@@ -15,4 +15,13 @@ package struct AMQPDelivery: Sendable {
     package let messageCount: UInt32?
     /// The channel incarnation that delivered the message.
     let channelToken: UInt64
+
+    /// Names one delivery among all a process receives: its tag on the channel incarnation that delivered it.
+    package struct Identity: Hashable, Sendable {
+        let channelToken: UInt64
+        let deliveryTag: UInt64
+    }
+
+    /// This delivery's identity, for keeping what was learned from it while it waits.
+    package var identity: Identity { Identity(channelToken: channelToken, deliveryTag: deliveryTag) }
 }

@@ -11,7 +11,13 @@ package enum WorkerProcess {
 
     /// Also points swift-metrics at the Prometheus registry that ``FleetMetricsServer`` serves on `METRICS_PORT`
     /// (unset or 0: recorded, not served).
+    ///
+    /// Until the service group takes SIGTERM and SIGINT over, either one ends the process with status 0 at once: a
+    /// worker still starting holds no message, so a stop (a rolling restart that reaches it early, an operator's
+    /// Ctrl-C) loses nothing and is as graceful as a stop can be, where the default action would report a crash.
     package static func prepare() {
+        signal(SIGTERM) { _ in _exit(0) }
+        signal(SIGINT) { _ in _exit(0) }
         FleetMetrics.bootstrap()
         if ProcessInfo.processInfo.environment["NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT"] == nil {
             NIOSingletons.blockingPoolThreadCountSuggestion = blockingThreads

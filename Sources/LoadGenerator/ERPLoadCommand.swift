@@ -58,9 +58,10 @@ package struct ERPLoadCommand: AsyncParsableCommand {
         defer { pool.close() }
         let monitor = LoadMonitor(pool: pool)
         var current = LoadMonitor.Progress(settled: 0, retried: 0)
+        var tracker = LoadMonitor.Tracker(messageIDs: ids)
         let deadline = Date().addingTimeInterval(timeout)
         while current.settled < messages.count, Date() < deadline {
-            current = try await monitor.progress(of: ids)
+            current = try await tracker.refresh(monitor)
             if progress { ProgressBar.draw(done: current.settled, total: messages.count, retries: current.retried) }
             if current.settled < messages.count { try await Task.sleep(for: .milliseconds(250)) }
         }

@@ -54,10 +54,51 @@ package struct ERPChange: Codable, Sendable, Equatable {
     /// Validate the body with ``JSONSchemaValidator`` first: this only checks what decoding needs.
     /// - Throws: ``JSONParseError`` for bad JSON, `DecodingError` for a missing or mistyped member.
     package static func decode(from data: Data) throws -> ERPChange {
-        let document = try JSONValue(parsing: data)
-        var change = try JSONDecoder().decode(ERPChange.self, from: data)
-        change.fields = document["fields"]
+        try decode(from: JSONValue(parsing: data))
+    }
+
+    /// Decodes a body already parsed (and validated): a worker parses each message once.
+    /// - Throws: `DecodingError` for a missing or mistyped member.
+    package static func decode(from document: JSONValue) throws(DecodingError) -> ERPChange {
+        func text(_ key: String) throws(DecodingError) -> String {
+            guard let value = document[key]?.stringValue else { throw mistyped(key, "a string") }
+            return value
+        }
+        guard let op = document["op"]?.stringValue.flatMap(Operation.init(rawValue:)) else {
+            throw mistyped("op", "\"upsert\" or \"delete\"")
+        }
+        let stamp = try text("changedAt")
+        guard let changedAt = RFC3339Timestamp(stamp) else {
+            throw mistyped("changedAt", "an RFC 3339 date-time such as 2026-02-24T10:15:00Z, not \"\(stamp)\"")
+        }
+        let id: Int64?
+        switch document["id"] {
+        case nil, .null?: id = nil
+        case let value?:
+            guard let number = value.integerValue else { throw mistyped("id", "an integer") }
+            id = number
+        }
+        var change = ERPChange(
+            messageId: try text("messageId"),
+            portal: try text("portal"),
+            entity: try text("entity"),
+            op: op,
+            originId: try text("originId"),
+            id: id,
+            changedAt: changedAt,
+            fields: document["fields"]
+        )
+        change.schema = try text("schema")
         return change
+    }
+
+    private static func mistyped(_ key: String, _ expected: String) -> DecodingError {
+        DecodingError.dataCorrupted(
+            DecodingError.Context(
+                codingPath: [],
+                debugDescription: "member \"\(key)\" must be \(expected)"
+            )
+        )
     }
 
     /// The hex SHA-256 of the canonical JSON of ``fields`` (the upsert key's `payloadHash`).

@@ -2,11 +2,13 @@ extension JSONSchemaValidator {
     /// One validation run: the root (for `$ref`) and the violations found so far.
     struct Context {
         let root: JSONValue
+        let patterns: SchemaPatterns
         var violations: [SchemaViolation] = []
         private var referenceDepth = 0
 
-        init(root: JSONValue) {
+        init(root: JSONValue, patterns: SchemaPatterns) {
             self.root = root
+            self.patterns = patterns
         }
 
         private mutating func report(_ path: String, _ message: String) {
@@ -15,7 +17,7 @@ extension JSONSchemaValidator {
 
         /// Whether `value` is valid against `schema`, without reporting (for `anyOf`, `oneOf`, `not`, `if`).
         private func passes(_ value: JSONValue, _ schema: JSONValue, at path: String) -> Bool {
-            var probe = Context(root: root)
+            var probe = Context(root: root, patterns: patterns)
             probe.referenceDepth = referenceDepth
             probe.check(value, against: schema, at: path)
             return probe.violations.isEmpty
@@ -82,9 +84,7 @@ extension JSONSchemaValidator {
             if let maximum = keywords["maxLength"]?.integerValue, length > maximum {
                 report(path, "\(Self.render(.string(text))) is longer than \(maximum) character(s)")
             }
-            if let pattern = keywords["pattern"]?.stringValue, let regex = try? Regex(pattern),
-                (try? regex.firstMatch(in: text)) == nil
-            {
+            if let pattern = keywords["pattern"]?.stringValue, patterns.matches(text, pattern: pattern) == false {
                 report(path, "\(Self.render(.string(text))) does not match \(pattern)")
             }
             if let format = keywords["format"]?.stringValue, !SchemaFormat.accepts(format: format, text) {

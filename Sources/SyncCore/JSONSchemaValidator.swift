@@ -13,6 +13,8 @@ package struct JSONSchemaValidator: Sendable {
     package let schema: JSONValue
     /// The schema's `title` (or `$id`), for messages.
     package let name: String
+    /// Its patterns, compiled once for every check.
+    private let patterns = SchemaPatterns()
 
     /// Wraps a parsed schema after checking that every `pattern` compiles.
     ///
@@ -70,7 +72,7 @@ package struct JSONSchemaValidator: Sendable {
 
     /// Every violation of `value`, in document order; empty when the document is valid.
     package func validate(_ value: JSONValue) -> [SchemaViolation] {
-        var context = Context(root: schema)
+        var context = Context(root: schema, patterns: patterns)
         context.check(value, against: schema, at: "")
         return context.violations
     }
@@ -85,8 +87,6 @@ package struct JSONSchemaValidator: Sendable {
     }
 
     /// The first `pattern` of the schema that does not compile, so a bad schema fails at load, not per message.
-    ///
-    /// Patterns are compiled again for each check: `Regex` is not `Sendable`, and this validator is shared.
     private static func firstInvalidPattern(in schema: JSONValue) -> String? {
         switch schema {
         case .object(let object):

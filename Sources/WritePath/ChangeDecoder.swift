@@ -58,7 +58,7 @@ package struct ChangeDecoder: Sendable {
             let text = violations.prefix(10).map(\.description).joined(separator: "; ")
             throw ChangeRejection(code: "schema", message: "the message breaks \(ERPChange.schemaName): \(text)")
         }
-        let change = try ERPChange.decode(from: Data(delivery.body))
+        let change = try ERPChange.decode(from: document)
         guard change.op == operation else {
             throw ChangeRejection(
                 code: "wrong_queue",

@@ -33,6 +33,7 @@ package struct UpsertProcessor: Sendable {
     private let lookup: PortalLookup
     private let pacer: OperatingTimePacer
     private let lookAhead = LookupCache()
+    private let aheadKeys = LookAheadKeys()
     private let turns = PortalTurns()
     /// How many waiting deliveries a look-up request also answers for.
     private let lookAheadLimit = 1000
@@ -347,13 +348,11 @@ package struct UpsertProcessor: Sendable {
         where !lookAhead.contains(target.item) && seen.insert(target).inserted {
             targets.append(target)
         }
-        for delivery in await upcoming.peek(limit: lookAheadLimit) {
-            guard let document = try? JSONValue(parsing: delivery.body),
-                document["portal"]?.stringValue == portal.domain, document["op"]?.stringValue == "upsert",
-                let entity = document["entity"]?.stringValue, let originId = document["originId"]?.stringValue,
-                let entityTypeId = portal.entityTypeId(for: entity), let mapping = contract.entity(named: entity)
+        for key in aheadKeys.keys(of: await upcoming.peek(limit: lookAheadLimit)) {
+            guard key.portal == portal.domain, let entityTypeId = portal.entityTypeId(for: key.entity),
+                let mapping = contract.entity(named: key.entity)
             else { continue }
-            let item = ItemLedger.ItemKey(portal: portal.domain, entityTypeId: entityTypeId, originId: originId)
+            let item = ItemLedger.ItemKey(portal: portal.domain, entityTypeId: entityTypeId, originId: key.originId)
             let target = PortalLookup.Target(item: item, field: mapping.erpIdField)
             if !lookAhead.contains(item), seen.insert(target).inserted { targets.append(target) }
         }
