@@ -14,6 +14,8 @@ final class AMQPPublisherRole: AMQPRole {
     }
 
     func sessionStarted(_ session: AMQPSession) throws(AMQPError) {
+        // A new channel numbers its publishes from 1: whatever the window still held belonged to the old one.
+        sessionEnded(AMQPError(.connectionLost, "the channel was replaced", scope: .connection))
         try session.selectConfirms()
     }
 
@@ -31,8 +33,13 @@ final class AMQPPublisherRole: AMQPRole {
         }
     }
 
+    /// Fails every unconfirmed publish and restarts the tags, even when nothing waits: the next channel numbers its
+    /// publishes from 1 again, and a window still counting from the old channel would settle the wrong publishes.
     func sessionEnded(_ error: AMQPError) {
-        guard !window.isEmpty else { return }
+        guard !window.isEmpty else {
+            window.failAll(error)
+            return
+        }
         let failure = AMQPError(
             error.code,
             "the channel ended before RabbitMQ confirmed this message, so it may or may not be stored: retry "

@@ -110,22 +110,24 @@ final class PQConnectionHandle: @unchecked Sendable {
     }
 
     /// Reads whatever the server sent while the connection sat idle, so a connection the server closed
-    /// (restart, `pg_terminate_backend`) is seen as broken before it is leased. Never blocks: libpq keeps its
-    /// socket in non-blocking mode.
+    /// (restart, `pg_terminate_backend`) is seen as broken before it is leased. A connection the server sent
+    /// nothing costs one zero-timeout `poll`; one it did send something waits at most a few milliseconds for the
+    /// rest (libpq keeps its socket non-blocking).
     func pollIsAlive() -> Bool {
+        guard socketIsReadable(waitingMilliseconds: 0) else { return isIdle }
         // A terminated backend sends its FATAL message and then closes; the first read may return just the
-        // message, so read again while the socket stays readable, until EOF marks the connection bad.
+        // message, before the EOF that marks the connection bad has arrived, so read on while more comes.
         for _ in 0..<4 {
             guard PQconsumeInput(connection) == 1, isIdle else { return false }
-            guard socketIsReadable else { return true }
+            guard socketIsReadable(waitingMilliseconds: 10) else { return true }
         }
         return isIdle
     }
 
-    /// Whether the socket has data or EOF waiting right now (`poll` with a zero timeout).
-    private var socketIsReadable: Bool {
+    /// Whether the socket has data or EOF waiting, within `waitingMilliseconds`.
+    private func socketIsReadable(waitingMilliseconds: Int32) -> Bool {
         var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
-        return poll(&descriptor, 1, 0) > 0
+        return poll(&descriptor, 1, waitingMilliseconds) > 0
     }
 
     private func rows(from result: OpaquePointer?, sql: String) throws(PQError) -> PQRows {

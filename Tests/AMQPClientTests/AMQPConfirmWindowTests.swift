@@ -68,4 +68,20 @@ struct AMQPConfirmWindowTests {
         window.confirm(tag: 2, multiple: true, acked: true)
         #expect(outcomes.snapshot.count == 2)
     }
+
+    /// A connection that dies after every publish was confirmed still restarts the tags: the next channel numbers
+    /// from 1, and a window counting on from the old one would settle the wrong publishes (or none, until they
+    /// time out).
+    @Test func aChannelEndingWithNothingPendingStillRestartsTags() {
+        let outcomes = Outcomes()
+        let role = AMQPPublisherRole(statistics: AMQPPublisherStatistics())
+        for id in 1...3 { role.track(outcomes.pending(id)) }
+        role.window.confirm(tag: 3, multiple: true, acked: true)
+        #expect(role.window.isEmpty && role.window.nextTag == 4)
+        role.sessionEnded(AMQPError(.connectionLost, "gone"))
+        #expect(role.window.nextTag == 1)
+        role.track(outcomes.pending(4))
+        role.window.confirm(tag: 1, multiple: false, acked: true)
+        #expect(outcomes.snapshot[4] == .some(nil), "the new channel's first confirm settles its first publish")
+    }
 }
