@@ -213,7 +213,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "CurlHTTP", "PQClient", "PortalSimulator",
+                "AMQPClient", "CurlHTTP", "FleetRuntime", "PQClient", "PortalSimulator", "SyncCore", "WritePath",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -17,7 +17,7 @@ struct GracefulShutdownTests {
         try await FleetHarness.run { harness in
             let portal = try await harness.makePortal()
             // Slow enough that the burst outlasts the first settled changes by seconds, even on a busy machine.
-            harness.simulator.slowDown(portal, milliseconds: 400)
+            harness.portals.slowDown(portal, milliseconds: 400)
             let workers = try Self.workers(harness)
             do {
                 try await Self.runScenario(portal: portal, workers: workers, harness: harness)
@@ -33,7 +33,7 @@ struct GracefulShutdownTests {
     func rollingRestartUnderLoad() async throws {
         try await FleetHarness.run { harness in
             let portal = try await harness.makePortal()
-            harness.simulator.slowDown(portal, milliseconds: 20)
+            harness.portals.slowDown(portal, milliseconds: 20)
             let workers = try Self.workers(harness)
             do {
                 for _ in 0..<2 { try workers.start() }
@@ -68,7 +68,7 @@ struct GracefulShutdownTests {
                     try await harness.settledMessages(portal: portal) == Set(published)
                 }
                 #expect(try await workers.stopAll() == [0, 0])
-                let origins = harness.simulator.dealOrigins(on: portal)
+                let origins = harness.portals.dealOrigins(on: portal)
                 #expect(origins.count == 600 && Set(origins).count == 600, "deals on the portal: \(origins.count)")
             } catch {
                 workers.killAll()
@@ -86,7 +86,7 @@ struct GracefulShutdownTests {
                 "DATABASE_URL": harness.services.databaseURL,
                 "LOG_LEVEL": "info", "WORKER_BATCH_SIZE": "10", "WORKER_LANES": "2",
                 "WORKER_SHUTDOWN_SECONDS": "15",
-                "SYNC_SCHEMAS_DIR": FleetHarness.schemasFolder.path,
+                "SYNC_SCHEMAS_DIR": TestEnvironment.schemasFolder.path,
             ]
         )
     }
@@ -115,14 +115,14 @@ struct GracefulShutdownTests {
         }
 
         // The next replicas finish the burst: every deal exactly once.
-        harness.simulator.clearFaults(on: portal)
+        harness.portals.clearFaults(on: portal)
         for _ in 0..<2 { try workers.start() }
         try await harness.eventually("every change is settled", timeout: .seconds(90)) {
             try await harness.settledMessages(portal: portal) == published
         }
         let finalExits = try await workers.stopAll()
         #expect(finalExits == [0, 0], "a worker did not exit 0 on SIGTERM: \(finalExits)")
-        let origins = harness.simulator.dealOrigins(on: portal)
+        let origins = harness.portals.dealOrigins(on: portal)
         #expect(origins.count == burst && Set(origins).count == burst, "deals on the portal: \(origins.count)")
     }
 }

@@ -30,8 +30,10 @@ struct MetricsTests {
                 let url = "http://127.0.0.1:\(port)/metrics"
                 let before = try await Self.scrape(url, http: harness.http)
 
-                // A third of the portal's writes fail at first: retries show up as well as successes.
-                harness.simulator.failWrites(on: portal, probability: 0.3, firstAlways: 1)
+                // A third of the portal's writes fail at first: retries show up as well as successes. Five faults at
+                // most, fewer than a change's seven attempts, so that no change is dead-lettered by chance (each
+                // retry after an INTERNAL_SERVER_ERROR also looks the item up: two batch requests an attempt).
+                harness.portals.failWrites(on: portal, probability: 0.3, count: 4, firstAlways: 1)
                 try await harness.withUpsertWorkers(batchSize: 5) {
                     try await harness.publishDeals(portal: portal, count: 40)
                     do {
@@ -72,7 +74,7 @@ struct MetricsTests {
                 environment: [
                     "AMQP_URL": harness.services.amqpURL, "DATABASE_URL": harness.services.databaseURL,
                     "LOG_LEVEL": "info", "METRICS_PORT": "\(port)", "METRICS_HOST": "127.0.0.1",
-                    "SYNC_SCHEMAS_DIR": FleetHarness.schemasFolder.path,
+                    "SYNC_SCHEMAS_DIR": TestEnvironment.schemasFolder.path,
                 ]
             )
             do {

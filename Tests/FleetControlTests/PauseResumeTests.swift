@@ -17,7 +17,7 @@ struct PauseResumeTests {
             let portal = try await harness.makePortal()
             // Each portal call takes 400 ms, so the burst lasts long enough (10 s and more) to pause in the middle of
             // it, even on a busy machine.
-            harness.simulator.slowDown(portal, milliseconds: 400)
+            harness.portals.slowDown(portal, milliseconds: 400)
             let queue = harness.upsertQueues.work
             try await harness.withUpsertWorkers(count: 2, lanes: 2, batchSize: 10) {
                 let published = Set(try await harness.publishDeals(portal: portal, count: Self.burst))
@@ -55,7 +55,7 @@ struct PauseResumeTests {
                     try await harness.settledMessages(portal: portal) == published
                 }
             }
-            let origins = harness.simulator.dealOrigins(on: portal)
+            let origins = harness.portals.dealOrigins(on: portal)
             #expect(origins.count == Self.burst, "items on the portal: \(origins.count)")
             #expect(Set(origins).count == origins.count, "a deal was created twice")
         }

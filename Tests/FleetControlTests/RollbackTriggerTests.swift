@@ -17,7 +17,7 @@ struct RollbackTriggerTests {
         let oneMinuteWindow: @Sendable (inout IntegrationContract) -> Void = { $0.rollback.windowSeconds = 60 }
         try await FleetHarness.run(adjust: oneMinuteWindow) { harness in
             let portal = try await harness.makePortal()
-            harness.simulator.failWrites(on: portal, probability: 0.1)
+            harness.portals.failWrites(on: portal, probability: 0.1)
             let queues = harness.upsertQueues
             try await harness.withUpsertWorkers(
                 count: 2,
@@ -59,7 +59,7 @@ struct RollbackTriggerTests {
                 #expect(waiting.count == Set(waiting).count, "a change is queued twice")
 
                 // The operator fixes the portal and resumes: the old failures no longer count.
-                harness.simulator.clearFaults(on: portal)
+                harness.portals.clearFaults(on: portal)
                 try await harness.control.resume(by: "rollback-test")
                 do {
                     try await harness.eventually("every change is settled after resume", timeout: .seconds(90)) {
@@ -76,9 +76,9 @@ struct RollbackTriggerTests {
                 }
                 #expect(try await harness.control.state().tripped == false, "the fleet tripped again after resume")
             }
-            let origins = harness.simulator.dealOrigins(on: portal)
+            let origins = harness.portals.dealOrigins(on: portal)
             #expect(Set(origins).count == origins.count, "a deal was created twice")
-            #expect(harness.simulator.faultsInjected(on: portal) > 0)
+            #expect(harness.portals.counters(of: portal).faultsInjected > 0)
         }
     }
 

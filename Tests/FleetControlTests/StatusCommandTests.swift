@@ -17,7 +17,7 @@ struct StatusCommandTests {
                 environment: [
                     "AMQP_URL": harness.services.amqpURL, "DATABASE_URL": harness.services.databaseURL,
                     "RABBITMQ_MANAGEMENT_URL": TestEnvironment.managementURL,
-                    "SYNC_SCHEMAS_DIR": FleetHarness.schemasFolder.path,
+                    "SYNC_SCHEMAS_DIR": TestEnvironment.schemasFolder.path,
                 ]
             )
             let portal = try await harness.makePortal()

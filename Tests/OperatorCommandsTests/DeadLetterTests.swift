@@ -3,6 +3,7 @@ import FleetRuntime
 import Foundation
 import OperatorCommands
 import SyncCore
+import TestSupport
 import Testing
 
 extension OperatorCommandsIntegration {

@@ -4,6 +4,7 @@ import Foundation
 import OperatorCommands
 import PQClient
 import Synchronization
+import TestSupport
 import Testing
 
 extension OperatorCommandsIntegration {

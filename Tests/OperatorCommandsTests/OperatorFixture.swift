@@ -8,99 +8,44 @@ import SyncCore
 import TestSupport
 import Testing
 
-/// A private RabbitMQ virtual host and PostgreSQL database with the fleet's topology and migrations in place, and
-/// the means to run `syncctl` and the workers against them as an operator would: as child processes whose
-/// `AMQP_URL` and `DATABASE_URL` point there.
-final class OperatorFixture: Sendable {
-    let services: IsolatedServices
-    let contract: IntegrationContract
-    let topology: TopologyDefinition
-    let plan: TopologyPlan
-    let queues: FleetQueues
-    let pool: PQPool
-    let admin: AMQPConnection
-    let publisher: AMQPPublisher
+/// A fleet of the test's own (``FleetServices``) set up like `syncctl setup` does, and the means to run `syncctl`
+/// and the workers against it as an operator would: as child processes whose `AMQP_URL` and `DATABASE_URL` point
+/// there.
+struct OperatorFixture: FleetFixture {
+    static let polling = ConditionPolling(every: .milliseconds(100), timeout: .seconds(60))
+
+    let fleet: FleetServices
     /// What every child process gets on top of the test's environment.
     let environment: [String: String]
 
-    private init(
-        services: IsolatedServices,
-        contract: IntegrationContract,
-        topology: TopologyDefinition,
-        plan: TopologyPlan,
-        pool: PQPool,
-        admin: AMQPConnection,
-        publisher: AMQPPublisher,
-        environment: [String: String]
-    ) {
-        self.services = services
-        self.contract = contract
-        self.topology = topology
-        self.plan = plan
-        self.queues = FleetQueues(plan: plan, definition: topology)
-        self.pool = pool
-        self.admin = admin
-        self.publisher = publisher
-        self.environment = environment
-    }
+    /// The queue families of the fleet's plan, as `syncctl` sees them.
+    var queues: FleetQueues { FleetQueues(plan: plan, definition: topology) }
 
     /// Runs `body` in fresh isolated services set up like `syncctl setup` does.
     ///
     /// - Parameter fastRetries: when true the contract's backoffs shrink to 50–200 ms (the counts stay) and the
     ///   children read that contract, so that messages reach the dead-letter queues quickly.
     static func run(fastRetries: Bool = false, _ body: @Sendable (OperatorFixture) async throws -> Void) async throws {
-        try await IsolatedServices.with { services in
-            let root = TestEnvironment.repositoryRoot
-            let realContract = try IntegrationContract.load(from: root.appendingPathComponent("schemas/contract.json"))
-            var contract = realContract
+        try await FleetServices.run(
+            logger: Logger(label: "operator-commands-tests", factory: { _ in SwiftLogNoOpLogHandler() }),
+            maxConnections: 4,
+            setup: .adjustedContract,
+            shortBackoff: fastRetries
+        ) { fleet in
             var environment = [
-                "AMQP_URL": services.amqpURL, "DATABASE_URL": services.databaseURL, "LOG_LEVEL": "warning",
-                "SYNC_CONTROL_INTERVAL_MS": "200",
+                "AMQP_URL": fleet.services.amqpURL, "DATABASE_URL": fleet.services.databaseURL,
+                "LOG_LEVEL": "warning", "SYNC_CONTROL_INTERVAL_MS": "200",
             ]
             if fastRetries {
-                for index in contract.operations.indices {
-                    contract.operations[index].backoff.minSeconds = 0.05
-                    contract.operations[index].backoff.maxSeconds = 0.2
-                }
                 let file = FileManager.default.temporaryDirectory
-                    .appendingPathComponent("contract-\(services.virtualHost).json")
-                try JSONEncoder().encode(contract).write(to: file)
+                    .appendingPathComponent("contract-\(fleet.services.virtualHost).json")
+                try JSONEncoder().encode(fleet.contract).write(to: file)
                 environment["SYNC_CONTRACT"] = file.path
             }
             defer {
                 if let file = environment["SYNC_CONTRACT"] { try? FileManager.default.removeItem(atPath: file) }
             }
-            let topology = try TopologyDefinition.load(
-                from: root.appendingPathComponent("infra/rabbitmq/topology.json")
-            )
-            let plan = try TopologyPlan(definition: topology, contract: contract)
-            let logger = Logger(label: "operator-commands-tests", factory: { _ in SwiftLogNoOpLogHandler() })
-            let pool = PQPool(configuration: try PQConfiguration(url: services.databaseURL), maxConnections: 4)
-            defer { pool.close() }
-            let amqp = try AMQPConfiguration(url: services.amqpURL)
-            let admin = try await AMQPConnection.connect(configuration: amqp)
-            let publisher = try await AMQPPublisher.connect(configuration: amqp)
-            do {
-                _ = try await FleetSetup(plan: plan, logger: logger)
-                    .run(pool: pool, migrations: root.appendingPathComponent("schemas/sql"), broker: admin)
-                let fixture = OperatorFixture(
-                    services: services,
-                    contract: contract,
-                    topology: topology,
-                    plan: plan,
-                    pool: pool,
-                    admin: admin,
-                    publisher: publisher,
-                    environment: environment
-                )
-                try await body(fixture)
-            } catch {
-                await publisher.close()
-                await admin.close()
-                throw error
-            }
-            await publisher.close()
-            await admin.close()
+            try await body(OperatorFixture(fleet: fleet, environment: environment))
         }
     }
 
@@ -172,17 +117,11 @@ final class OperatorFixture: Sendable {
 
     /// Publishes a change as the ERP does: to `erp.changes` with routing key `<entity>.<op>`.
     func publishChange(portal: String, originId: String, op: String = "upsert", messageID: String) async throws {
-        try await publisher.publish(
+        try await publishRaw(
             Array(Self.change(portal: portal, originId: originId, op: op, messageID: messageID).utf8),
-            exchange: "erp.changes",
             routingKey: "deal.\(op)",
-            properties: AMQPProperties(contentType: "application/json", messageID: messageID),
-            mandatory: true
+            messageID: messageID
         )
-    }
-
-    func depth(_ queue: String) async throws -> Int {
-        Int(try await admin.declareQueuePassive(queue).messageCount)
     }
 
     /// Every message in `queue`, left in place.
@@ -202,21 +141,5 @@ final class OperatorFixture: Sendable {
 
     func pause() async throws {
         try await FleetControl(pool: pool).pause(reason: "test", by: "operator-commands-tests")
-    }
-
-    /// Polls `condition` every 100 ms until it holds, or fails after `timeout`.
-    func eventually(
-        _ what: String,
-        timeout: Duration = .seconds(60),
-        sourceLocation: SourceLocation = #_sourceLocation,
-        _ condition: @Sendable () async throws -> Bool
-    ) async throws {
-        try await TestSupport.eventually(
-            what,
-            timeout: timeout,
-            interval: .milliseconds(100),
-            sourceLocation: sourceLocation,
-            condition
-        )
     }
 }

@@ -6,6 +6,7 @@ import Foundation
 import PQClient
 import StructuredLogging
 import SyncCore
+import TestSupport
 import Testing
 
 @Suite("Event gateway", .serialized)
@@ -61,7 +62,7 @@ struct GatewayTests {
             #expect(message["action"]?.stringValue == "update")
             #expect(queued[0].routingKey == "deal.update")
             let schema = try JSONSchemaValidator.load(
-                from: TestEnvironmentPaths.schemas.appendingPathComponent("b24.event.v1.schema.json")
+                from: TestEnvironment.schemasFolder.appendingPathComponent("b24.event.v1.schema.json")
             )
             #expect(schema.validate(bytes: queued[0].body).isEmpty, "the queued message breaks b24.event.v1")
             let security = harness.logs.lines.filter { $0.contains("security: event refused") }

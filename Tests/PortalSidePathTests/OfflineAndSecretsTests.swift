@@ -7,7 +7,7 @@ import PQClient
 import PullPath
 import StructuredLogging
 import SyncCore
-import Synchronization
+import TestSupport
 import Testing
 
 @Suite("Offline events and secrets", .serialized)
@@ -103,7 +103,7 @@ struct OfflineAndSecretsTests {
             #expect(lines.count > 20, "the flow logged (\(lines.count) lines)")
             #expect(lines.contains { $0.contains("OAuth token refreshed") })
             #expect(lines.contains { $0.contains("security: event refused") })
-            let outcomes = harness.collectedOutcomes.withLock { $0 }.map { $0.jsonValue.compactString }
+            let outcomes = harness.outcomesQueue.collected.map { $0.jsonValue.compactString }
             for secret in secrets {
                 #expect(!lines.contains { $0.contains(secret) }, "a log line shows a secret")
                 #expect(!harness.metrics.text.contains(secret), "a metric shows a secret")

@@ -2,6 +2,7 @@ import EventGateway
 import Foundation
 import PullPath
 import SyncCore
+import TestSupport
 import Testing
 
 @Suite("Portal side, no services")
@@ -56,7 +57,7 @@ struct PortalSideUnitTests {
     @Test("event keys follow the contract: add by id, update by id and ts, delete once")
     func eventKeys() throws {
         let contract = try IntegrationContract.load(
-            from: TestEnvironmentPaths.schemas.appendingPathComponent("contract.json")
+            from: TestEnvironment.schemasFolder.appendingPathComponent("contract.json")
         )
         func key(_ action: PortalEventMessage.Action, ts: Int64, type: Int = 2) throws -> String {
             try EventIntake.key(

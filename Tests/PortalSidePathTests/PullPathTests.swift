@@ -7,6 +7,7 @@ import PQClient
 import PullPath
 import StructuredLogging
 import SyncCore
+import TestSupport
 import Testing
 
 @Suite("Pull worker", .serialized)
@@ -81,7 +82,7 @@ struct PullPathTests {
                 }
                 guard
                     let id = try await harness.outcomes(portal: portal.domain).first(where: { $0.kind == .synced })?.id
-                else { throw PortalSideTestError("no synced outcome") }
+                else { throw HarnessError("no synced outcome") }
                 try await harness.eventually("the robot reacts to the write") {
                     harness.portals.deal(portal.domain, id: Int(id)).assignedById == 9
                 }
@@ -189,7 +190,7 @@ struct PullPathTests {
             guard
                 let connection = try await PortalDirectory(pool: harness.pool, http: harness.http)
                     .connection(for: portal.domain)
-            else { throw PortalSideTestError("portal not callable") }
+            else { throw HarnessError("portal not callable") }
             let counts = try await PortalResync(
                 events: PortalEventPublisher(publisher: harness.publisher),
                 budget: PortalRequestBudget(pool: harness.pool)
@@ -206,30 +207,7 @@ struct PullPathTests {
     func oauthRefreshOnce() async throws {
         try await PortalSideHarness.run { harness in
             let identity = harness.portals.addPortal("oauth-\(UUID().uuidString.prefix(8).lowercased()).test")
-            try await PortalRegistry(pool: harness.pool).save(
-                PortalRegistration(
-                    domain: identity.domain,
-                    memberID: identity.memberID,
-                    clientID: identity.clientID,
-                    clientSecret: identity.clientSecret,
-                    oauthServer: identity.oauthServer,
-                    plan: .box
-                )
-            )
-            let tokens = harness.portals.issueTokens(identity.domain)
-            let install: JSONObject = [
-                "event": "ONAPPINSTALL", "data": ["VERSION": "1", "INSTALLED": "Y"], "ts": "1780000000",
-                "auth": [
-                    "access_token": .string(tokens.access), "refresh_token": .string(tokens.refresh),
-                    "expires_in": "3600", "domain": .string(identity.domain),
-                    "client_endpoint": .string(identity.clientEndpoint), "member_id": .string(identity.memberID),
-                    "application_token": .string(identity.applicationToken),
-                ],
-            ]
-            try await PortalSideSimulator.deliver(
-                url: harness.gatewayURL + "/hooks/app/install",
-                formBody: Array(Bitrix24QueryEncoding.queryString(install).utf8)
-            )
+            _ = try await harness.installOAuthPortal(identity)
             harness.portals.expireTokens(identity.domain)
             // Each replica has its own directory and refresher, as separate processes would; both hold the expired
             // token before either calls, so neither can read the other's new one from the registry first.

@@ -2,7 +2,6 @@ import Hummingbird
 package import Logging
 import NIOCore
 package import PortalSimulator
-import ServiceLifecycle
 import Testing
 
 /// Starts an empty portal simulator on a free loopback port, runs `body` with it and its base URL
@@ -28,22 +27,10 @@ package func withRunningSimulator<Result: Sendable>(
             portSink.finish()
         }
     )
-    let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [application], logger: logger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
+    return try await withServiceGroup(running: [application], logger: logger) {
         var port = 0
         for await announced in ports { port = announced }
-        let result: Result
-        do {
-            #expect(port > 0, "the simulator did not report its port")
-            result = try await body(simulator, "http://127.0.0.1:\(port)")
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
-        return result
+        #expect(port > 0, "the simulator did not report its port")
+        return try await body(simulator, "http://127.0.0.1:\(port)")
     }
 }

@@ -77,11 +77,39 @@ package final class SimulatedPortals: Sendable {
     /// `firstAlways` requests fail before the others are drawn at `probability`, so that a test of retries always
     /// sees some, however few requests the fleet needs.
     package func failBatches(on domain: String, probability: Double = 1, count: Int? = nil, firstAlways: Int = 0) {
+        failBatches(
+            on: domain,
+            with: .serviceUnavailable,
+            probability: probability,
+            count: count,
+            firstAlways: firstAlways
+        )
+    }
+
+    /// Makes `batch` requests of `domain` fail with HTTP 500 with `probability` (a failed write the fleet retries);
+    /// the first `firstAlways` fail for certain, so that a test never passes without meeting a fault. `count` caps
+    /// the drawn failures (nil: no cap), so that no change can run out of retries by chance.
+    package func failWrites(on domain: String, probability: Double, count: Int? = nil, firstAlways: Int = 0) {
+        failBatches(on: domain, with: .internalError, probability: probability, count: count, firstAlways: firstAlways)
+    }
+
+    /// Makes every call of `domain` answer only after `milliseconds`, so that a burst takes a while.
+    package func slowDown(_ domain: String, milliseconds: Int) {
+        portal(domain).update { $0.faults = [FaultRule(method: "*", action: .slow, delayMilliseconds: milliseconds)] }
+    }
+
+    private func failBatches(
+        on domain: String,
+        with action: FaultRule.Action,
+        probability: Double,
+        count: Int?,
+        firstAlways: Int
+    ) {
         var rules: [FaultRule] = []
         if firstAlways > 0 {
-            rules.append(FaultRule(method: "batch", action: .serviceUnavailable, count: firstAlways, probability: 1))
+            rules.append(FaultRule(method: "batch", action: action, count: firstAlways, probability: 1))
         }
-        rules.append(FaultRule(method: "batch", action: .serviceUnavailable, count: count, probability: probability))
+        rules.append(FaultRule(method: "batch", action: action, count: count, probability: probability))
         portal(domain).update { $0.faults = rules }
     }
 
@@ -128,6 +156,11 @@ package final class SimulatedPortals: Sendable {
         }
     }
 
+    /// The `originId` of every deal on `domain`, one entry per item (a duplicate item shows up twice).
+    package func dealOrigins(on domain: String) -> [String] {
+        items(on: domain).compactMap(\.originId)
+    }
+
     package func counters(of domain: String) -> Counters {
         portal(domain).update { state in
             Counters(
@@ -136,6 +169,15 @@ package final class SimulatedPortals: Sendable {
                 rateLimitRefusals: state.statistics.rateLimitRefusals,
                 faultsInjected: state.statistics.faultsInjected
             )
+        }
+    }
+
+    /// Makes `domain` require `fields` (camelCase names) of an item entering `stage`, as a portal configured to check
+    /// stage requirements for REST writes does; `crm.item.fields` does not show them.
+    package func requireFields(on domain: String, entityTypeId: Int, stage: String, _ fields: [String]) {
+        portal(domain).update { state in
+            state.configuration.enforcesStageRequirements = true
+            state.stageRequirements[entityTypeId, default: [:]][stage] = fields
         }
     }
 

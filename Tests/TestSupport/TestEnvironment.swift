@@ -33,4 +33,7 @@ package enum TestEnvironment {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
     }
+
+    /// The repository's `schemas/` folder: the contract, the JSON schemas and the SQL migrations.
+    package static var schemasFolder: URL { repositoryRoot.appendingPathComponent("schemas") }
 }

@@ -1,18 +1,17 @@
-import Foundation
-import TestSupport
+package import Foundation
 
 /// A built executable of the package (`syncctl`, `upsert-worker`) run as a child process with an environment of the
 /// test's choosing, its output going to files so that a chatty child never blocks on a full pipe.
-final class ChildProcess: @unchecked Sendable {
+package final class ChildProcess: @unchecked Sendable {
     // @unchecked: `process` is only touched through its thread-safe Foundation API and the URLs are immutable.
-    let process: Process
-    let outputURL: URL
-    let errorURL: URL
+    private let process: Process
+    private let outputURL: URL
+    private let errorURL: URL
 
     /// Starts `name` with `arguments`, from the repository root, with `environment` over the test's own.
-    init(_ name: String, _ arguments: [String], environment: [String: String]) throws {
+    package init(_ name: String, _ arguments: [String], environment: [String: String]) throws {
         let folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("opcmd-\(UUID().uuidString.lowercased())", isDirectory: true)
+            .appendingPathComponent("child-\(UUID().uuidString.lowercased())", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         outputURL = folder.appendingPathComponent("stdout")
         errorURL = folder.appendingPathComponent("stderr")
@@ -33,53 +32,32 @@ final class ChildProcess: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
-    var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
-    var errorOutput: String { (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "" }
-    var isRunning: Bool { process.isRunning }
+    package var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
+    package var errorOutput: String { (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "" }
+    package var isRunning: Bool { process.isRunning }
 
     /// Waits for the child to exit (polling, so no thread blocks) and returns its exit status; a child killed by
     /// a signal gives the signal number, negated.
     @discardableResult
-    func wait(timeout: Duration = .seconds(120)) async throws -> Int32 {
+    package func wait(timeout: Duration = .seconds(120)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             guard ContinuousClock.now < deadline else {
                 kill(process.processIdentifier, SIGKILL)
-                throw TestFailure("\(process.executableURL?.lastPathComponent ?? "child") ran longer than \(timeout)")
+                throw HarnessError("\(process.executableURL?.lastPathComponent ?? "child") ran longer than \(timeout)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
         return process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus
     }
 
-    func signal(_ number: Int32) {
+    package func signal(_ number: Int32) {
         if process.isRunning { kill(process.processIdentifier, number) }
     }
 
-    /// An absolute path as is; else finds the product next to the test bundle (SwiftPM builds every product there) or in `.build/debug`.
-    static func locate(_ name: String) throws -> URL {
+    /// An absolute path as is; else the package's product, found as ``WorkerProcesses/locate(_:)`` finds it.
+    package static func locate(_ name: String) throws -> URL {
         if name.hasPrefix("/") { return URL(fileURLWithPath: name) }
-        var folders: [URL] = []
-        if let testBinary = Bundle.main.executableURL {
-            folders.append(testBinary.resolvingSymlinksInPath().deletingLastPathComponent())
-        }
-        folders.append(
-            URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        )
-        folders.append(TestEnvironment.repositoryRoot.appendingPathComponent(".build/debug", isDirectory: true))
-        for folder in folders {
-            let candidate = folder.appendingPathComponent(name)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        throw TestFailure("no \(name) executable in \(folders.map(\.path)); run `swift build --build-tests` first")
-    }
-}
-
-/// A test step that could not be done; the message says which.
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-
-    init(_ description: String) {
-        self.description = description
+        return try WorkerProcesses.locate(name)
     }
 }
