@@ -49,7 +49,7 @@ package struct PortalRegistry: Sendable {
         try await pool.withTransaction { connection in
             for table in [
                 "sync_ledger", "item_map", "item_tombstones", "field_schema_cache", "portal_request_budget",
-                "portal_method_hold", "write_outcomes",
+                "portal_method_hold", "write_outcomes", "stage_requirements",
             ] {
                 try await connection.execute("DELETE FROM \(identifier: table) WHERE portal = \(domain)")
             }

@@ -1,12 +1,12 @@
 import ArgumentParser
 import FleetRuntime
 
-/// `syncctl portal add|list|show|remove`: the portal registry.
+/// `syncctl portal add|list|show|remove|stage-fields`: the portal registry.
 struct PortalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portal",
         abstract: "Register, list, show and remove the portals the fleet syncs.",
-        subcommands: [Add.self, List.self, Show.self, Remove.self]
+        subcommands: [Add.self, List.self, Show.self, Remove.self, StageFieldsCommand.self]
     )
 
     struct Add: AsyncParsableCommand {

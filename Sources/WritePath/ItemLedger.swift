@@ -43,6 +43,7 @@ package struct ItemLedger: Sendable {
             """
             SELECT i.key, l.status, l.item_id AS ledger_item_id, m.item_id AS mapped_item_id,
                    extract(epoch FROM m.last_changed_at)::float8 AS last_changed_at,
+                   m.erp_fields ->> 'stageId' AS written_stage,
                    extract(epoch FROM t.deleted_changed_at)::float8 AS deleted_at,
                    EXISTS (SELECT 1 FROM sync_ledger o
                            WHERE o.portal = i.portal AND o.entity_type_id = i.entity_type_id
@@ -70,7 +71,8 @@ package struct ItemLedger: Sendable {
                 lastChangedAt: try row.decode(Double?.self, column: "last_changed_at"),
                 deletedAt: try row.decode(Double?.self, column: "deleted_at"),
                 touched: try row.decode(Bool.self, column: "touched"),
-                unansweredAge: try row.decode(Double?.self, column: "unanswered_age")
+                unansweredAge: try row.decode(Double?.self, column: "unanswered_age"),
+                writtenStage: try row.decode(String?.self, column: "written_stage")
             )
         }
         return states

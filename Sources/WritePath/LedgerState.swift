@@ -16,6 +16,8 @@ package struct LedgerState: Sendable, Equatable {
     /// Seconds since the newest attempt on the item (any key) that went `in_progress` and never recorded an answer:
     /// a worker that died there may still have a write in flight, which can land on the portal after a look-up.
     package var unansweredAge: Double?
+    /// The stage the fleet last wrote for the item (from the item map's snapshot), if it wrote one.
+    package var writtenStage: String?
 
     package init(
         status: String? = nil,
@@ -24,7 +26,8 @@ package struct LedgerState: Sendable, Equatable {
         lastChangedAt: Double? = nil,
         deletedAt: Double? = nil,
         touched: Bool = false,
-        unansweredAge: Double? = nil
+        unansweredAge: Double? = nil,
+        writtenStage: String? = nil
     ) {
         self.status = status
         self.ledgerItemID = ledgerItemID
@@ -33,6 +36,7 @@ package struct LedgerState: Sendable, Equatable {
         self.deletedAt = deletedAt
         self.touched = touched
         self.unansweredAge = unansweredAge
+        self.writtenStage = writtenStage
     }
 
     /// Whether a change made at `changedAt` is older than what the item already went through (a newer upsert or

@@ -34,6 +34,7 @@ package struct UpsertProcessor: Sendable {
     private let pacer: OperatingTimePacer
     private let lookAhead = LookupCache()
     private let aheadKeys = LookAheadKeys()
+    private let stages: StageRequirementStore
     private let turns = PortalTurns()
     /// How many waiting deliveries a look-up request also answers for.
     private let lookAheadLimit = 1000
@@ -63,6 +64,7 @@ package struct UpsertProcessor: Sendable {
         self.ledger = ledger
         self.budget = budget
         self.lookup = PortalLookup(budget: budget)
+        self.stages = StageRequirementStore(pool: pool)
         self.pacer = OperatingTimePacer(pool: pool, budgetSeconds: operatingBudgetSeconds)
         self.router = router
         self.pool = pool
@@ -132,6 +134,7 @@ package struct UpsertProcessor: Sendable {
         var finished: [LedgerEntry] = []
         var pending: [(candidate: ChangeCandidate, state: LedgerState)] = []
         var inFlight: [(candidate: ChangeCandidate, waitMilliseconds: Int)] = []
+        var refused: [(candidate: ChangeCandidate, code: String, message: String)] = []
         let window = Double(inFlightWindow.components.seconds) + Double(inFlightWindow.components.attoseconds) / 1e18
         for candidate in candidates {
             guard let key = candidate.key else { continue }
@@ -146,11 +149,14 @@ package struct UpsertProcessor: Sendable {
                     // A worker died after sending a write for this item: wait until that write has landed or
                     // can no longer land, else the look-up below could miss it and add a second item.
                     inFlight.append((candidate, max(1000, Int((window - age) * 1000))))
+                } else if let violation = try await stageViolation(candidate, state: state) {
+                    refused.append((candidate, "invalid_fields", violation.message(entity: candidate.change.entity)))
                 } else {
                     pending.append((candidate, state))
                 }
             }
         }
+        try await settlement.refuse(refused)
         try await ledger.record(finished + pending.map { settlement.entry($0.candidate, status: "in_progress") })
         for (candidate, waitMilliseconds) in inFlight {
             try await router.hold(
@@ -278,9 +284,55 @@ package struct UpsertProcessor: Sendable {
     /// Routes a failed call. A hold (an operating-time limit, an expired OAuth token) leaves the ledger rows
     /// `in_progress`: they get the portal's error code, which tells the next attempt that this one was answered, so
     /// it has no write in flight to wait for.
+    /// The required fields `candidate` leaves empty as it enters a stage, from the stage requirements declared or
+    /// learned for its portal.
+    private func stageViolation(_ candidate: ChangeCandidate, state: LedgerState) async throws
+        -> StageRequirements.Violation?
+    {
+        guard let fields = candidate.change.fields?.objectValue, fields["stageId"] != nil else { return nil }
+        let requirements = try await stages.requirements(
+            portal: candidate.portal.domain,
+            entityTypeId: candidate.entityTypeId
+        )
+        return requirements.violation(
+            of: fields,
+            writtenStage: state.writtenStage,
+            isKnownItem: state.mappedItemID != nil
+        )
+    }
+
+    /// A `CRM_FIELD_ERROR_REQUIRED` for a change that entered a stage teaches the fleet that stage's requirement, so
+    /// the next such change is refused before the call. A field `crm.item.fields` marks required everywhere is no
+    /// stage requirement.
+    private func learnStageRequirement(from error: Bitrix24Error, candidates: [ChangeCandidate]) async {
+        guard error.code == .fieldRequired else { return }
+        for candidate in candidates {
+            guard let stage = candidate.change.fields?["stageId"]?.stringValue,
+                let schema = try? await decoder.fieldSchemas.fields(
+                    of: candidate.portal,
+                    entityTypeId: candidate.entityTypeId
+                ),
+                let field = StageRequirements.fieldNamed(inRefusal: error.message, schema: schema),
+                schema[field]?["isRequired"]?.boolValue != true
+            else { continue }
+            do {
+                try await stages.learn(
+                    portal: candidate.portal.domain,
+                    entityTypeId: candidate.entityTypeId,
+                    stage: stage,
+                    field: field,
+                    logger: logger
+                )
+            } catch {
+                logger.warning("could not record a stage requirement", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
     private func fail(_ candidates: [ChangeCandidate], with error: Bitrix24Error, portal: PortalConnection)
         async throws
     {
+        await learnStageRequirement(from: error, candidates: candidates)
         if error.code == .operationTimeLimit || error.code == .expiredToken {
             let errorCode = error.reportedCode
             try await ledger.record(

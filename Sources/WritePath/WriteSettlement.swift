@@ -132,6 +132,31 @@ package struct WriteSettlement: Sendable {
         )
     }
 
+    /// Dead-letters candidates refused before any portal call (the portal would certainly refuse them): a ledger row
+    /// each, and no write outcome, since nothing was sent.
+    package func refuse(_ refusals: [(candidate: ChangeCandidate, code: String, message: String)]) async throws {
+        guard !refusals.isEmpty else { return }
+        try await ledger.record(
+            refusals.map { entry($0.candidate, status: "dead", errorCode: $0.code, errorMessage: $0.message) }
+        )
+        for (candidate, code, message) in refusals {
+            logger.warning(
+                "change dead-lettered before the portal call",
+                metadata: [
+                    "trace_id": "\(candidate.traceID)", "portal": "\(candidate.portal.domain)",
+                    "idempotency_key": "\(candidate.key?.rawValue ?? "-")", "error_code": "\(code)",
+                    "reason": "\(message)",
+                ]
+            )
+            try await router.deadLetter(
+                candidate.delivery,
+                attempts: candidate.attempt,
+                errorCode: code,
+                errorMessage: message
+            )
+        }
+    }
+
     /// Routes candidates whose call failed with `error`: hold, retry or dead letter, with a ledger row each.
     package func fail(_ candidates: [ChangeCandidate], with error: Bitrix24Error, portal: PortalConnection)
         async throws
