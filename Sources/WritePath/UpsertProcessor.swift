@@ -281,9 +281,6 @@ package struct UpsertProcessor: Sendable {
         return ids
     }
 
-    /// Routes a failed call. A hold (an operating-time limit, an expired OAuth token) leaves the ledger rows
-    /// `in_progress`: they get the portal's error code, which tells the next attempt that this one was answered, so
-    /// it has no write in flight to wait for.
     /// The required fields `candidate` leaves empty as it enters a stage, from the stage requirements declared or
     /// learned for its portal.
     private func stageViolation(_ candidate: ChangeCandidate, state: LedgerState) async throws
@@ -329,6 +326,9 @@ package struct UpsertProcessor: Sendable {
         }
     }
 
+    /// Routes a failed call. A hold (an operating-time limit, an expired OAuth token) leaves the ledger rows
+    /// `in_progress`: they get the portal's error code, which tells the next attempt that this one was answered, so
+    /// it has no write in flight to wait for.
     private func fail(_ candidates: [ChangeCandidate], with error: Bitrix24Error, portal: PortalConnection)
         async throws
     {
