@@ -5,10 +5,10 @@
 # then people editing deals on the portal, whose changes flow back to `b24.changes` while the events of the fleet's
 # own writes are recognised as echoes. It ends with `syncctl status`.
 #
-# The rollback trigger counts every failed write attempt, and a 503 fails a whole batch: so the upsert workers send
-# batches of 20 here (WORKER_BATCH_SIZE), and the 503 is injected once 1,350 changes are done, when the failed
-# writes stay well under the trigger's 3%. Injected early in the run, or several of them, they trip the fleet, as
-# they should: `syncctl status` then says why, and `syncctl resume` goes on.
+# The injected 503 is the portal's QUERY_LIMIT_EXCEEDED: the batch it refuses waits in a retry delay and goes again.
+# The rollback trigger does not count such pacing refusals as failed writes, so the run goes on; a portal that fails
+# writes (HTTP 500, time-outs, permanent errors) on more than 3% of them trips the fleet, and `syncctl status` says
+# why.
 #
 # Run through `./infra/dev.sh demo`, which starts RabbitMQ and PostgreSQL, builds, and runs `syncctl setup` first.
 set -euo pipefail
@@ -18,7 +18,7 @@ BIN="${SYNC_BIN:?run through ./infra/dev.sh demo}"
 STATE="${SYNC_DEMO_DIR:-$ROOT/.local/demo}"
 SIM_PORT="${SYNC_SIM_PORT:-8090}"
 PORTAL="${SYNC_DEMO_PORTAL:-acme.bitrix24.ru}"
-FAULT_AFTER="${SYNC_DEMO_FAULT_AFTER:-1350}"
+FAULT_AFTER="${SYNC_DEMO_FAULT_AFTER:-400}"
 GATEWAY_PORT="${GATEWAY_PORT:-8088}"
 EDITS="${SYNC_DEMO_PORTAL_EDITS:-20}"
 mkdir -p "$STATE"
@@ -54,7 +54,7 @@ echo "[demo] registered $PORTAL (standard plan: 2 requests/s, bucket 50)"
 
 "$BIN/syncctl" resume >/dev/null 2>&1 || true
 for replica in 1 2; do
-    WORKER_BATCH_SIZE="${WORKER_BATCH_SIZE:-20}" "$BIN/upsert-worker" >"$STATE/upsert-worker-$replica.log" 2>&1 &
+    "$BIN/upsert-worker" >"$STATE/upsert-worker-$replica.log" 2>&1 &
     pids+=($!)
 done
 "$BIN/delete-worker" >"$STATE/delete-worker.log" 2>&1 &

@@ -12,10 +12,10 @@
 #   ./infra/dev.sh bench    up, release build, setup, then the write path's benchmark (JSON on stdout)
 #
 # Ports and folders are configurable through the environment (defaults below); SYNC_PG_DATABASE and
-# SYNC_AMQP_VHOST pick the database and virtual host (demo: syncdemo and demo, bench: syncbench and bench, so
-# `SYNC_PG_DATABASE=syncdemo SYNC_AMQP_VHOST=demo ./infra/dev.sh env` reaches what the demo left behind). Service data lives in
-# .local/ inside the checkout (git-ignored), or, when the checkout is not reachable by the `postgres`
-# user, in /var/tmp/syncfleet-<hash>.
+# SYNC_AMQP_VHOST pick the database and virtual host (demo: syncdemo and demo, bench: syncbench and bench, each
+# emptied when its run starts, so `SYNC_PG_DATABASE=syncdemo SYNC_AMQP_VHOST=demo ./infra/dev.sh env` reaches what
+# the last demo left behind). Service data lives in .local/ inside the checkout (git-ignored), or, when the checkout
+# is not reachable by the `postgres` user, in /var/tmp/syncfleet-<hash>.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -184,6 +184,16 @@ ensure_vhost() {
     rabbit_ctl -q set_permissions -p "$AMQP_VHOST" guest '.*' '.*' '.*' >/dev/null
 }
 
+# Empties the database and virtual host of a demo or benchmark run, so that its summary counts this run only (what a
+# run leaves behind stays for inspection until the next one). Refuses the shared defaults.
+reset_own_state() {
+    [ "$AMQP_VHOST" != / ] && [ "$PG_DATABASE" != syncfleet ] || die "refusing to reset the default database or vhost"
+    "$PG_BIN/dropdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres --if-exists --force "$PG_DATABASE"
+    "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DATABASE"
+    rabbit_ctl -q delete_vhost "$AMQP_VHOST" >/dev/null 2>&1 || true
+    ensure_vhost
+}
+
 cmd_up() {
     install_packages
     start_postgres
@@ -246,6 +256,7 @@ cmd_test() {
 
 cmd_demo() {
     cmd_up
+    reset_own_state
     export_env
     swift_build
     cmd_setup
@@ -254,6 +265,7 @@ cmd_demo() {
 
 cmd_bench() {
     cmd_up
+    reset_own_state
     export_env
     (cd "$ROOT" && swift build -c release) >&2
     SYNC_BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)"

@@ -108,7 +108,14 @@ package struct WriteSettlement: Sendable {
             errorCode: rejection.code,
             errorMessage: rejection.message
         )
-        try await ledger.record([rejectedEntry(delivery, rejection, attempts: attempts)])
+        let entry = rejectedEntry(delivery, rejection, attempts: attempts)
+        // Out of retries on a passing problem (the portal kept failing its capability check): a write that failed,
+        // which the rollback trigger counts. A message refused for its content is the ERP's error, not a write's.
+        let outcomes =
+            rejection.isTransient
+            ? [WriteOutcome(portal: entry.portal, operation: operation, succeeded: false, errorCode: rejection.code)]
+            : []
+        try await ledger.record([entry], outcomes: outcomes)
     }
 
     /// The ledger row of a refused message, keyed by its message id: whatever of it could be read is kept, so that
@@ -185,9 +192,19 @@ package struct WriteSettlement: Sendable {
                 break
             case .retry:
                 entries.append(entry(candidate, status: "failed", errorCode: errorCode, errorMessage: error.message))
-                outcomes.append(
-                    WriteOutcome(portal: portal.domain, operation: operation, succeeded: false, errorCode: errorCode)
-                )
+                // A request-limit refusal is the portal pacing the fleet, which slows down and goes again: no write
+                // failed, so the rollback trigger does not count it (one refused batch of 49 would otherwise be 49
+                // failed writes). Should the change still fail after its retries, its dead letter counts.
+                if error.code != .queryLimitExceeded {
+                    outcomes.append(
+                        WriteOutcome(
+                            portal: portal.domain,
+                            operation: operation,
+                            succeeded: false,
+                            errorCode: errorCode
+                        )
+                    )
+                }
             case .deadLetter:
                 entries.append(entry(candidate, status: "dead", errorCode: errorCode, errorMessage: error.message))
                 outcomes.append(

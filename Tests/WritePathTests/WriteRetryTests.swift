@@ -91,6 +91,10 @@ extension WritePathIntegration {
                 let map = try await harness.itemMap(portal: portal)
                 #expect(Set(map.keys) == Set(originIds))
                 #expect(Set(map.values) == Set(items.map { Int64($0.id) }))
+                // The refusals were the portal's pacing (QUERY_LIMIT_EXCEEDED), retried until they went through: no
+                // write failed, so the rollback trigger counts successes only.
+                let window = try await RollbackWindow.read(policy: harness.contract.rollback, pool: harness.pool)
+                #expect(window.failed == 0 && window.total >= originIds.count, "\(window)")
             }
         }
 
@@ -124,6 +128,10 @@ extension WritePathIntegration {
                 let row = try await harness.ledger(portal: portal).first { $0.messageID == messageID }
                 #expect(row?.status == "dead")
                 #expect(row?.attempts == 6)
+                // Six refusals (of the capability check, here) were pacing, retried; the seventh left the change
+                // unwritten: one failed write.
+                let window = try await RollbackWindow.read(policy: harness.contract.rollback, pool: harness.pool)
+                #expect(window.failed == 1 && window.total == 1, "\(window)")
             }
         }
 
