@@ -139,13 +139,11 @@ package struct WriteSettlement: Sendable {
         )
     }
 
-    /// Dead-letters candidates refused before any portal call (the portal would certainly refuse them): a ledger row
-    /// each, and no write outcome, since nothing was sent.
+    /// Dead-letters candidates refused before any portal call (the portal would certainly refuse them), then records
+    /// a ledger row each (as ``reject(_:_:)`` does: a crash in between leaves a second dead letter, never none) and
+    /// no write outcome, since nothing was sent.
     package func refuse(_ refusals: [(candidate: ChangeCandidate, code: String, message: String)]) async throws {
         guard !refusals.isEmpty else { return }
-        try await ledger.record(
-            refusals.map { entry($0.candidate, status: "dead", errorCode: $0.code, errorMessage: $0.message) }
-        )
         for (candidate, code, message) in refusals {
             logger.warning(
                 "change dead-lettered before the portal call",
@@ -162,6 +160,9 @@ package struct WriteSettlement: Sendable {
                 errorMessage: message
             )
         }
+        try await ledger.record(
+            refusals.map { entry($0.candidate, status: "dead", errorCode: $0.code, errorMessage: $0.message) }
+        )
     }
 
     /// Routes candidates whose call failed with `error`: hold, retry or dead letter, with a ledger row each.
