@@ -299,12 +299,7 @@ package struct PullProcessor: Sendable {
             return false
         }
         if busy {
-            try await router.hold(
-                item.delivery,
-                forAtLeast: 1000,
-                errorCode: "ITEM_BUSY",
-                errorMessage: "an upsert of this item is being written; pulled once it is recorded"
-            )
+            try await holdBusy(item, writing: "an upsert")
         }
     }
 
@@ -371,13 +366,18 @@ package struct PullProcessor: Sendable {
             return false
         }
         if busy {
-            try await router.hold(
-                item.delivery,
-                forAtLeast: 1000,
-                errorCode: "ITEM_BUSY",
-                errorMessage: "a delete of this item is being written; pulled once it is recorded"
-            )
+            try await holdBusy(item, writing: "a delete")
         }
+    }
+
+    /// Holds a pull whose item a write worker holds locked, so it reads what that write recorded.
+    private func holdBusy(_ item: Work, writing operation: String) async throws {
+        try await router.hold(
+            item.delivery,
+            forAtLeast: 1000,
+            errorCode: "ITEM_BUSY",
+            errorMessage: "\(operation) of this item is being written; pulled once it is recorded"
+        )
     }
 
     private func publish(_ change: B24Change) async throws {

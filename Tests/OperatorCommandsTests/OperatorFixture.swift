@@ -69,6 +69,21 @@ struct OperatorFixture: FleetFixture {
         return Outcome(status: status, output: child.output, errorOutput: child.errorOutput)
     }
 
+    /// Registers `domain` with `syncctl portal add`, its webhook at `webhookURL` (a placeholder when the test calls no
+    /// portal), plus `options`, and expects it to succeed.
+    func addPortal(
+        _ domain: String,
+        webhookURL: String? = nil,
+        _ options: String...,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let added = try await syncctl(
+            arguments: ["portal", "add", domain, "--webhook-url", webhookURL ?? "https://\(domain)/rest/1/secret/"]
+                + options
+        )
+        #expect(added.status == 0, "portal add failed: \(added.errorOutput)", sourceLocation: sourceLocation)
+    }
+
     /// Starts `syncctl` without waiting for it.
     func startSyncctl(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ChildProcess {
         try ChildProcess("syncctl", arguments, environment: environment.merging(extra) { _, new in new })

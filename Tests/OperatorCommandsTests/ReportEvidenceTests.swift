@@ -24,19 +24,14 @@ extension OperatorCommandsIntegration {
         func rowsFollowEvidence() async throws {
             try await OperatorFixture.run { fixture in
                 let portal = "acme-\(fixture.services.virtualHost).test"
-                let added = try await fixture.syncctl(
-                    "portal",
-                    "add",
+                try await fixture.addPortal(
                     portal,
-                    "--webhook-url",
-                    "https://\(portal)/rest/1/secret/",
                     "--entity",
                     "deal=2",
                     "--entity",
                     "service_ticket=1280",
                     "--legacy-bridge"
                 )
-                #expect(added.status == 0, "\(added.errorOutput)")
 
                 var rows = try await Self.report(fixture, portal)
                 #expect(rows.count == 5)

@@ -17,16 +17,7 @@ extension OperatorCommandsIntegration {
         func declareAndList() async throws {
             try await OperatorFixture.run { fixture in
                 let portal = "stages-\(fixture.services.virtualHost).test"
-                let added = try await fixture.syncctl(
-                    "portal",
-                    "add",
-                    portal,
-                    "--webhook-url",
-                    "https://\(portal)/rest/1/secret/",
-                    "--entity",
-                    "deal=2"
-                )
-                #expect(added.status == 0, "\(added.errorOutput)")
+                try await fixture.addPortal(portal, "--entity", "deal=2")
                 let empty = try await fixture.syncctl("portal", "stage-fields", portal)
                 #expect(empty.output.contains("no stage requirements known"))
 

@@ -22,18 +22,7 @@ extension OperatorCommandsIntegration {
         ) async throws -> String {
             let domain = "t-\(UUID().uuidString.lowercased().prefix(12)).test"
             let webhook = portals.addPortal(domain, disabledMethods: disabledMethods)
-            let added = try await fixture.syncctl(
-                "portal",
-                "add",
-                domain,
-                "--webhook-url",
-                webhook,
-                "--entity",
-                "deal=2",
-                "--plan",
-                "box"
-            )
-            #expect(added.status == 0, "portal add failed: \(added.errorOutput)")
+            try await fixture.addPortal(domain, webhookURL: webhook, "--entity", "deal=2", "--plan", "box")
             return domain
         }
 
