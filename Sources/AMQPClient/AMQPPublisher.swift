@@ -107,6 +107,46 @@ package final class AMQPPublisher: Sendable {
         }
     }
 
+    /// Publishes `messages` in this order, all in flight at once, and returns when the broker has confirmed every one.
+    ///
+    /// Tasks publishing concurrently reach the channel in no particular order; a queue move (drain, replay) must
+    /// keep the order of what it moves, so its messages go to the channel as one command.
+    /// - Throws: the first failure among them (as ``publish(_:exchange:routingKey:properties:mandatory:)``); the
+    ///   others may or may not be stored.
+    package func publishInOrder(_ messages: [AMQPOutgoingMessage]) async throws {
+        guard !messages.isEmpty else { return }
+        let timeout = confirmTimeout
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let countdown = ConfirmCountdown(count: messages.count, continuation: continuation)
+            thread.submit(
+                AMQPIOThread.Command(
+                    run: { session, role throws(AMQPError) in
+                        for message in messages {
+                            try session.publish(
+                                body: message.body,
+                                exchange: message.exchange,
+                                routingKey: message.routingKey,
+                                properties: message.properties,
+                                mandatory: message.mandatory
+                            )
+                            role.track(
+                                AMQPConfirmWindow.Pending(
+                                    exchange: message.exchange,
+                                    routingKey: message.routingKey,
+                                    messageID: message.properties.messageID,
+                                    mandatory: message.mandatory,
+                                    deadline: .now + timeout,
+                                    complete: { countdown.complete($0) }
+                                )
+                            )
+                        }
+                    },
+                    fail: { countdown.complete($0) }
+                )
+            )
+        }
+    }
+
     /// Waits for outstanding confirms (up to the confirm timeout), then closes the channel and the connection.
     package func close() async {
         await thread.stop()

@@ -142,23 +142,18 @@ package final class QueueMover: Sendable {
         if !fresh.isEmpty {
             if let prepare = move.beforePublishing { try await prepare(fresh.map(\.delivery)) }
             try await journal.begin(source: move.source, fresh.map(\.entry), purpose: move.purpose, runID: runID)
-            let publisher = self.publisher
-            let target = move.target
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for (delivery, entry) in fresh {
-                    let properties = copyProperties(of: delivery, newCopy: entry.newCopy, rewrite: move.rewrite)
-                    group.addTask {
-                        try await publisher.publish(
-                            delivery.body,
-                            exchange: "",
-                            routingKey: target,
-                            properties: properties,
-                            mandatory: true
-                        )
-                    }
+            // In the source's order, all in flight at once: a move keeps the order of what it moves.
+            try await publisher.publishInOrder(
+                fresh.map { delivery, entry in
+                    AMQPOutgoingMessage(
+                        body: delivery.body,
+                        exchange: "",
+                        routingKey: move.target,
+                        properties: copyProperties(of: delivery, newCopy: entry.newCopy, rewrite: move.rewrite),
+                        mandatory: true
+                    )
                 }
-                try await group.waitForAll()
-            }
+            )
             let total = published.add(fresh.count, ordering: .relaxed).newValue
             if let crashAfterPublishes, total >= crashAfterPublishes {
                 kill(getpid(), SIGKILL)
